@@ -1,0 +1,33 @@
+//! chartmill turns an archive of scanned paper medical charts into validated
+//! electronic records.
+//!
+//! The stages, in the order a page meets them:
+//!
+//! 1. [`discover`] walks the archive and groups files into charts;
+//! 2. [`image`] decodes each page and prepares it for OCR (upright, deskewed,
+//!    contrast and noise handled);
+//! 3. [`ocr`] recognises words with Tesseract — the only module that talks to it;
+//! 4. [`extract`] classifies pages and reads fields by the labels of the
+//!    [`pipeline`] file (pure: OCR words in, values out);
+//! 5. [`validate`] checks values and raises review flags (pure);
+//! 6. [`store`] loads charts into SQLite — the only module that opens the database;
+//! 7. [`run`] drives the batch: the one place with parallelism, and [`progress`]
+//!    reports it.
+//!
+//! Around them: [`synth`] writes synthetic archives with ground truth, [`eval`]
+//! measures accuracy against it.
+
+pub mod cli;
+pub mod discover;
+pub mod eval;
+pub mod extract;
+pub mod image;
+pub mod model;
+pub mod normalize;
+pub mod ocr;
+pub mod pipeline;
+pub mod progress;
+pub mod run;
+pub mod store;
+pub mod synth;
+pub mod validate;
