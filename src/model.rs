@@ -143,10 +143,30 @@ pub struct FieldValue {
     /// Normalised value; `None` when the text could not be normalised
     /// (then `error` says why and validation flags `invalid_value`).
     pub value: Option<Value>,
+    /// The value type of the pipeline field or column that produced it.
+    pub kind: crate::pipeline::ValueType,
     /// The text as read.
     pub raw: String,
     pub error: Option<String>,
     pub prov: Provenance,
+}
+
+/// A record the extractor opened: one page of a document type (its fields'
+/// `[]` take `index`, counted per document type from 0), or one table row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordRef {
+    pub doc_type: String,
+    pub page: u32,
+    pub kind: RecordKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecordKind {
+    /// The fields of a document page; `index` replaces `[]` in their paths.
+    Document { index: usize },
+    /// Row `index` of table `table` (index into `Document::tables`); its
+    /// values sit at `<table path>[index].<column key>`.
+    TableRow { table: usize, index: usize },
 }
 
 /// Review flag codes of the spec.
