@@ -1,1 +1,723 @@
-//! TODO
+//! Extraction: OCR words in, classified pages and field values out.
+//!
+//! Pure functions of their inputs: no I/O, no logging of values. Per page
+//! ([`extract_page`], run on the worker that did the OCR):
+//!
+//! 1. words become tokens and visual rows ([`layout`]);
+//! 2. the page is classified by its title (the tallest matching row near the
+//!    top; small OCR slips tolerated) or found blank / unreadable / unknown;
+//! 3. labels of the header and of the page's document type are found in the
+//!    rows (most specific label first; a label either ends in `:`/`#`/`.` or
+//!    starts a column, or follows another label, as on boxed forms);
+//! 4. each label takes the words right of it up to the next label or column
+//!    gap, or — when nothing stands right of it — the words directly below it
+//!    (boxed forms); diagnoses continue over the code lines below;
+//! 5. tables are found by their column headers and read row by row;
+//! 6. every value is normalised ([`crate::normalize`]) and keeps its
+//!    provenance: page, file, box and OCR confidence.
+//!
+//! Per chart ([`assemble_chart`]): records are numbered (`encounters[0]`, …)
+//! and the export document is built ([`document`]).
+
+pub mod document;
+pub mod layout;
+
+use crate::model::{BBox, FieldValue, OcrPage, PageInfo, PageRef, PageStatus, Provenance, RecordKind, RecordRef, Value};
+use crate::normalize::{self, Normalized};
+use crate::pipeline::{Document, Pipeline, Table, ValueType};
+use layout::{Row, Token};
+
+/// What the preparation stage knew about a page before OCR.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PageFacts {
+    pub rotation: u32,
+    pub skew: f32,
+    /// Share of dark pixels after cleaning, 0–1.
+    pub ink_fraction: f32,
+}
+
+/// The result of one page, before chart-level numbering.
+#[derive(Clone, Debug)]
+pub struct PageExtract {
+    pub info: PageInfo,
+    /// Patient-label values read on this page (all occurrences).
+    pub header: Vec<FieldValue>,
+    /// Document field values; paths may hold `[]` for this page's record.
+    pub fields: Vec<FieldValue>,
+    /// Table rows: (table index in the document, values with `path[]` placeholders).
+    pub rows: Vec<(usize, Vec<FieldValue>)>,
+}
+
+/// A page that could not be read at all (decode error): unreadable.
+pub fn unreadable_page(at: PageRef) -> PageExtract {
+    PageExtract {
+        info: PageInfo { at, doc_type: None, status: PageStatus::Unreadable, rotation: 0, skew: 0.0, words: 0, mean_conf: 0.0 },
+        header: Vec::new(),
+        fields: Vec::new(),
+        rows: Vec::new(),
+    }
+}
+
+/// A page the preparation stage found blank: not sent to OCR.
+pub fn blank_page(at: PageRef, facts: PageFacts) -> PageExtract {
+    PageExtract {
+        info: PageInfo {
+            at,
+            doc_type: None,
+            status: PageStatus::Blank,
+            rotation: facts.rotation,
+            skew: facts.skew,
+            words: 0,
+            mean_conf: 0.0,
+        },
+        header: Vec::new(),
+        fields: Vec::new(),
+        rows: Vec::new(),
+    }
+}
+
+/// Words that look like real text: confident, with at least two letters or digits.
+pub fn meaningful_words(ocr: &OcrPage) -> usize {
+    ocr.words.iter().filter(|w| w.conf >= 50.0 && w.text.chars().filter(|c| c.is_alphanumeric()).count() >= 2).count()
+}
+
+/// How much confident text a recognition produced; compares orientations.
+pub fn text_quality(ocr: &OcrPage) -> f32 {
+    ocr.words
+        .iter()
+        .filter(|w| w.conf >= 60.0)
+        .map(|w| w.text.chars().filter(|c| c.is_alphanumeric()).count())
+        .filter(|&n| n >= 3)
+        .sum::<usize>() as f32
+}
+
+/// Ink above this share of the page makes a text-less page unreadable, not blank.
+const BLANK_MAX_INK: f32 = 0.01;
+
+/// Classify one page and read its fields.
+pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: PageFacts, ctx: &normalize::Context) -> PageExtract {
+    let mut info = PageInfo {
+        at,
+        doc_type: None,
+        status: PageStatus::Unknown,
+        rotation: facts.rotation,
+        skew: facts.skew,
+        words: ocr.words.len() as u32,
+        mean_conf: ocr.mean_conf(),
+    };
+    let mut out = PageExtract { info: info.clone(), header: Vec::new(), fields: Vec::new(), rows: Vec::new() };
+    if meaningful_words(ocr) < pipeline.min_words as usize {
+        info.status = if facts.ink_fraction <= BLANK_MAX_INK { PageStatus::Blank } else { PageStatus::Unreadable };
+        out.info = info;
+        return out;
+    }
+    let rows = layout::rows(layout::tokens(&ocr.words));
+    let unit = layout::median_height(&rows);
+    let Some((doc, title_row)) = classify(pipeline, &rows, ocr.height) else {
+        out.info = info;
+        return out;
+    };
+    info.status = PageStatus::Read;
+    info.doc_type = Some(doc.doc_type.clone());
+    let page = Page { rows: &rows, unit, width: ocr.width, skip_row: Some(title_row), at: &info.at };
+
+    // Tables first: their rows are then off limits for labels.
+    let mut table_rows = vec![false; rows.len()];
+    for (ti, table) in doc.tables.iter().enumerate() {
+        for row in read_table(&page, table, &mut table_rows) {
+            let mut vals = Vec::new();
+            for (col, toks) in row {
+                let c = &table.columns[col];
+                let path = format!("{}[].{}", table.path, c.key);
+                vals.extend(values_for(&path, c.value_type, &toks, &info.at, ctx));
+            }
+            if !vals.is_empty() {
+                out.rows.push((ti, vals));
+            }
+        }
+    }
+
+    let scope = Scope::new(pipeline, doc);
+    let hits = find_labels(&page, &scope, &table_rows);
+    let mut best: Vec<Option<(usize, &Hit, Vec<&Token>)>> = vec![None; scope.entries.len()];
+    let mut used = vec![Vec::<bool>::new(); rows.len()];
+    for (ri, r) in rows.iter().enumerate() {
+        used[ri] = vec![false; r.tokens.len()];
+    }
+    for h in &hits {
+        for t in h.start..h.end {
+            used[h.row][t] = true;
+        }
+    }
+    for h in &hits {
+        let entry = &scope.entries[h.entry];
+        let toks = value_tokens(&page, &hits, h, entry.kind, &used);
+        if toks.is_empty() {
+            continue;
+        }
+        if entry.header {
+            out.header.extend(values_for(&entry.path, entry.kind, &toks, &info.at, ctx));
+        }
+        if entry.doc {
+            let better = match &best[h.entry] {
+                None => true,
+                Some((rank, prev, _)) => h.rank < *rank || (h.rank == *rank && h.strong && !prev.strong),
+            };
+            if better {
+                best[h.entry] = Some((h.rank, h, toks));
+            }
+        }
+    }
+    for (i, b) in best.into_iter().enumerate() {
+        if let Some((_, _, toks)) = b {
+            let e = &scope.entries[i];
+            out.fields.extend(values_for(&e.path, e.kind, &toks, &info.at, ctx));
+        }
+    }
+    out.info = info;
+    out
+}
+
+struct Page<'a> {
+    rows: &'a [Row],
+    /// Median token height in pixels.
+    unit: f32,
+    width: u32,
+    skip_row: Option<usize>,
+    at: &'a PageRef,
+}
+
+/// Find the document type by the page's title: the tallest row in the top
+/// part of the page whose text is a title of the pipeline (small OCR slips
+/// tolerated), the longest title first.
+fn classify<'p>(pipeline: &'p Pipeline, rows: &[Row], height: u32) -> Option<(&'p Document, usize)> {
+    let limit = (height as f32 * 0.45) as u32;
+    let mut best: Option<(&Document, usize, u32, usize)> = None; // doc, row, height, title len
+    for (ri, row) in rows.iter().enumerate() {
+        if row.bbox.y > limit {
+            break;
+        }
+        for chunk in chunks(row) {
+            let text: String = chunk.iter().map(|t| t.canon.as_str()).collect();
+            if text.len() < 5 {
+                continue;
+            }
+            for doc in &pipeline.documents {
+                for title in &doc.titles {
+                    let tc = layout::canon(title);
+                    if !title_matches(&text, &tc) {
+                        continue;
+                    }
+                    let h = chunk.iter().map(|t| t.bbox.h).max().unwrap_or(0);
+                    let better = match best {
+                        None => true,
+                        Some((_, _, bh, blen)) => h > bh + bh / 5 || (h + h / 5 >= bh && tc.len() > blen),
+                    };
+                    if better {
+                        best = Some((doc, ri, h, tc.len()));
+                    }
+                }
+            }
+        }
+    }
+    best.map(|(d, r, _, _)| (d, r))
+}
+
+/// A chunk's text equals a title, allowing an OCR slip per 8 characters, or
+/// ends with it (a clinic name before the title).
+fn title_matches(text: &str, title: &str) -> bool {
+    let slips = title.len() / 8;
+    if strsim::levenshtein(text, title) <= slips {
+        return true;
+    }
+    text.len() > title.len() && text.ends_with(title) && title.len() >= 8
+}
+
+/// Split a row at wide gaps (columns).
+fn chunks(row: &Row) -> Vec<Vec<&Token>> {
+    let mut out: Vec<Vec<&Token>> = Vec::new();
+    let unit = row.tokens.iter().map(|t| t.bbox.h).max().unwrap_or(20) as f32;
+    for t in &row.tokens {
+        match out.last_mut() {
+            Some(c) if (t.bbox.x as f32) - (c.last().unwrap().bbox.right() as f32) < 2.5 * unit => c.push(t),
+            _ => out.push(vec![t]),
+        }
+    }
+    out
+}
+
+/// A field the page may hold: the header's and the document's, merged by path.
+struct Entry {
+    path: String,
+    kind: ValueType,
+    /// Canonical labels with their rank (order of preference).
+    labels: Vec<String>,
+    header: bool,
+    doc: bool,
+}
+
+struct Scope {
+    entries: Vec<Entry>,
+}
+
+impl Scope {
+    fn new(pipeline: &Pipeline, doc: &Document) -> Scope {
+        let mut entries: Vec<Entry> = Vec::new();
+        for (f, is_header) in doc.fields.iter().map(|f| (f, false)).chain(pipeline.header.iter().map(|f| (f, true))) {
+            let labels: Vec<String> = f.labels.iter().map(|l| layout::canon(l)).filter(|l| !l.is_empty()).collect();
+            if let Some(e) = entries.iter_mut().find(|e| e.path == f.path && e.kind == f.value_type) {
+                if is_header {
+                    e.header = true;
+                } else {
+                    e.doc = true;
+                }
+                for l in labels {
+                    if !e.labels.contains(&l) {
+                        e.labels.push(l);
+                    }
+                }
+            } else {
+                entries.push(Entry { path: f.path.clone(), kind: f.value_type, labels, header: is_header, doc: !is_header });
+            }
+        }
+        Scope { entries }
+    }
+}
+
+/// A label found on the page.
+#[derive(Clone, Debug)]
+struct Hit {
+    entry: usize,
+    rank: usize,
+    row: usize,
+    /// Token range of the label within the row.
+    start: usize,
+    end: usize,
+    strong: bool,
+}
+
+/// Match a label starting at token `i`: returns the end (exclusive) and
+/// whether it ended in label punctuation.
+fn match_label(tokens: &[Token], i: usize, label: &str) -> Option<(usize, bool)> {
+    let mut acc = String::new();
+    let mut k = i;
+    while k < tokens.len() {
+        let c = &tokens[k].canon;
+        if c.is_empty() {
+            if acc.is_empty() {
+                return None;
+            }
+            k += 1;
+            continue;
+        }
+        let next = format!("{acc}{c}");
+        if next == label {
+            let mut end = k + 1;
+            let mut strong = tokens[k].ends_label();
+            // Trailing punctuation tokens (`:`, `#`) and a `No.` suffix belong to the label.
+            while end < tokens.len() {
+                let t = &tokens[end];
+                let gap = t.bbox.x as i64 - tokens[end - 1].bbox.right() as i64;
+                if gap > 2 * t.bbox.h.max(1) as i64 {
+                    break;
+                }
+                if t.canon.is_empty() {
+                    strong |= t.text.contains(':') || t.text.contains('#');
+                    end += 1;
+                } else if (t.canon == "no" || t.canon == "number") && (t.text.ends_with('.') || t.ends_label()) {
+                    strong = true;
+                    end += 1;
+                } else {
+                    break;
+                }
+            }
+            if !strong && tokens[k].text.ends_with('.') && label.len() <= 4 {
+                strong = true; // `D.O.B.`
+            }
+            return Some((end, strong));
+        }
+        if !label.starts_with(&next) {
+            return None;
+        }
+        acc = next;
+        k += 1;
+    }
+    None
+}
+
+fn find_labels(page: &Page, scope: &Scope, table_rows: &[bool]) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for (ri, row) in page.rows.iter().enumerate() {
+        if Some(ri) == page.skip_row || table_rows[ri] {
+            continue;
+        }
+        let toks = &row.tokens;
+        let mut i = 0;
+        let mut prev_end: Option<usize> = None;
+        let mut row_hits: Vec<Hit> = Vec::new();
+        while i < toks.len() {
+            let mut best: Option<(usize, usize, usize, bool, usize)> = None; // entry, rank, end, strong, len
+            for (ei, e) in scope.entries.iter().enumerate() {
+                for (rank, l) in e.labels.iter().enumerate() {
+                    if let Some((end, strong)) = match_label(toks, i, l) {
+                        let better = match best {
+                            None => true,
+                            Some((_, brank, _, _, blen)) => l.len() > blen || (l.len() == blen && rank < brank),
+                        };
+                        if better {
+                            best = Some((ei, rank, end, strong, l.len()));
+                        }
+                    }
+                }
+            }
+            if let Some((entry, rank, end, strong, _)) = best {
+                let chunk_start = i == 0
+                    || (toks[i].bbox.x as f32 - toks[i - 1].bbox.right() as f32) > 1.5 * page.unit
+                    || prev_end == Some(i);
+                if strong || chunk_start {
+                    row_hits.push(Hit { entry, rank, row: ri, start: i, end, strong });
+                    prev_end = Some(end);
+                    i = end;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        // A signature takes the rest of its line (its date has a label of its own).
+        if let Some(p) = row_hits.iter().position(|h| scope.entries[h.entry].kind == ValueType::Signature) {
+            row_hits.truncate(p + 1);
+        }
+        hits.extend(row_hits);
+    }
+    hits
+}
+
+/// The value of a label: right of it on its row, else directly below it.
+fn value_tokens<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, kind: ValueType, used: &[Vec<bool>]) -> Vec<&'a Token> {
+    let row = &page.rows[h.row];
+    let next_hit = hits.iter().filter(|o| o.row == h.row && o.start >= h.end).map(|o| o.start).min();
+    let stop = next_hit.unwrap_or(row.tokens.len());
+    let gap_limit = 2.5 * page.unit;
+    let mut right: Vec<&Token> = Vec::new();
+    for k in h.end..stop {
+        let t = &row.tokens[k];
+        if let Some(prev) = right.last() {
+            let gap = t.bbox.x as f32 - prev.bbox.right() as f32;
+            if kind != ValueType::Signature && (gap > gap_limit || t.ends_label() && !prev.text.ends_with(',')) {
+                break;
+            }
+        } else {
+            let gap = t.bbox.x as f32 - row.tokens[h.end - 1].bbox.right() as f32;
+            if gap > page.width as f32 * 0.4 {
+                break;
+            }
+            if t.ends_label() && kind != ValueType::Signature {
+                break;
+            }
+        }
+        right.push(t);
+    }
+    let label_box = layout::span(&row.tokens[h.start..h.end].iter().collect::<Vec<_>>()).0;
+    let x_end = next_hit.map_or(page.width as f32, |n| row.tokens[n].bbox.x as f32 - 0.5 * page.unit);
+    let x_start = label_box.x as f32 - 1.0 * page.unit;
+
+    if kind == ValueType::Diagnoses {
+        // Code lines continue below the label.
+        let mut lines: Vec<Vec<&Token>> = Vec::new();
+        if !right.is_empty() {
+            lines.push(right);
+        }
+        let mut last_bottom = row.bbox.bottom() as f32;
+        for ri in h.row + 1..page.rows.len() {
+            let r = &page.rows[ri];
+            if r.bbox.y as f32 - last_bottom > 2.0 * page.unit {
+                break;
+            }
+            let toks: Vec<&Token> = r
+                .tokens
+                .iter()
+                .enumerate()
+                .filter(|(k, t)| !used[ri][*k] && t.x_center() >= x_start)
+                .map(|(_, t)| t)
+                .collect();
+            if toks.is_empty() || used[ri].first() == Some(&true) || !looks_like_code_line(&toks) {
+                break;
+            }
+            last_bottom = r.bbox.bottom() as f32;
+            lines.push(toks);
+        }
+        return join_lines(lines);
+    }
+    if !right.is_empty() {
+        return right;
+    }
+    // Boxed form: the value stands below the label.
+    for ri in h.row + 1..page.rows.len().min(h.row + 3) {
+        let r = &page.rows[ri];
+        if r.bbox.y as f32 - row.bbox.bottom() as f32 > 3.0 * page.unit {
+            break;
+        }
+        let mut toks = Vec::new();
+        for (k, t) in r.tokens.iter().enumerate() {
+            let x = t.bbox.x as f32;
+            if x < x_start || x >= x_end {
+                continue;
+            }
+            if used[ri][k] {
+                if toks.is_empty() {
+                    return Vec::new(); // another label stands below
+                }
+                break;
+            }
+            if let Some(p) = toks.last() {
+                let p: &&Token = p;
+                if x - p.bbox.right() as f32 > gap_limit {
+                    break;
+                }
+            }
+            toks.push(t);
+        }
+        if !toks.is_empty() {
+            return toks;
+        }
+    }
+    Vec::new()
+}
+
+/// Separate lines by a marker token the normaliser sees as a line break.
+fn join_lines(lines: Vec<Vec<&Token>>) -> Vec<&Token> {
+    // Lines are rebuilt from the tokens' rows in `raw_text`.
+    lines.into_iter().flatten().collect()
+}
+
+fn looks_like_code_line(toks: &[&Token]) -> bool {
+    let mut first = toks[0].text.as_str();
+    if (first.ends_with('.') || first.ends_with(')')) && first[..first.len() - 1].chars().all(|c| c.is_ascii_digit()) {
+        match toks.get(1) {
+            Some(t) => first = t.text.as_str(),
+            None => return false,
+        }
+    }
+    let f = first.trim_end_matches([',', '-', ':']);
+    let mut chars = f.chars();
+    let c0 = chars.next();
+    let digits = f.chars().filter(|c| c.is_ascii_digit()).count();
+    f.len() >= 3 && f.len() <= 9 && digits >= 1 && c0.is_some_and(|c| c.is_ascii_alphanumeric()) && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+}
+
+/// The raw text of a value: tokens joined by spaces, rows by newlines.
+fn raw_text(toks: &[&Token]) -> String {
+    let mut s = String::new();
+    let mut prev: Option<&Token> = None;
+    for t in toks {
+        if let Some(p) = prev {
+            let new_line = t.bbox.y as f32 > p.bbox.y as f32 + p.bbox.h as f32 * 0.7;
+            s.push(if new_line { '\n' } else { ' ' });
+        }
+        s.push_str(&t.text);
+        prev = Some(t);
+    }
+    s
+}
+
+/// Normalise one value and turn it into field values at concrete paths.
+pub fn values_for(path: &str, kind: ValueType, toks: &[&Token], at: &PageRef, ctx: &normalize::Context) -> Vec<FieldValue> {
+    let raw = raw_text(toks);
+    let (bbox, conf) = layout::span(toks);
+    field_values(path, kind, &raw, Provenance { page: at.page, file: at.file.clone(), file_page: at.file_page, bbox, conf }, ctx)
+}
+
+/// Normalise `raw` as `kind` for the field at `path` (which may still hold `[]`).
+pub fn field_values(path: &str, kind: ValueType, raw: &str, prov: Provenance, ctx: &normalize::Context) -> Vec<FieldValue> {
+    let fv = |p: String, value: Option<Value>, error: Option<String>| FieldValue {
+        path: p,
+        field: path.to_string(),
+        value,
+        kind,
+        raw: raw.to_string(),
+        error,
+        prov: prov.clone(),
+    };
+    match normalize::normalize(kind, raw, ctx) {
+        Err(e) => vec![fv(path.to_string(), None, Some(e))],
+        Ok(Normalized::Scalar(v)) => vec![fv(path.to_string(), Some(v), None)],
+        Ok(Normalized::Parts(parts)) => {
+            let base = match kind {
+                ValueType::PersonName | ValueType::Signature => parent(path).to_string(),
+                _ => path.to_string(),
+            };
+            parts.into_iter().map(|(k, v)| fv(join(&base, k), Some(v), None)).collect()
+        }
+        Ok(Normalized::List(items)) => {
+            if items.is_empty() {
+                // An explicit empty list (no known allergies) is a value too.
+                return vec![fv(path.to_string(), Some(Value::Text(String::new())), None)];
+            }
+            let mut out = Vec::new();
+            for (i, item) in items.into_iter().enumerate() {
+                for (k, v) in item {
+                    out.push(fv(format!("{path}[{i}].{k}"), Some(v), None));
+                }
+            }
+            out
+        }
+    }
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('.').map_or("", |(p, _)| p)
+}
+
+fn join(base: &str, key: &str) -> String {
+    if base.is_empty() {
+        key.to_string()
+    } else {
+        format!("{base}.{key}")
+    }
+}
+
+/// Read the rows of one table: the header row is the row where most column
+/// headers stand (at least two); each following row is split into cells by
+/// the columns' left edges, until a gap, a label line or the page's end.
+fn read_table<'a>(page: &Page<'a>, table: &Table, taken: &mut [bool]) -> Vec<Vec<(usize, Vec<&'a Token>)>> {
+    let heads: Vec<Vec<String>> =
+        table.columns.iter().map(|c| c.headers.iter().map(|h| layout::canon(h)).collect()).collect();
+    let mut best: Option<(usize, Vec<(usize, f32)>)> = None;
+    for (ri, row) in page.rows.iter().enumerate() {
+        if taken[ri] || Some(ri) == page.skip_row {
+            continue;
+        }
+        let found = header_columns(row, &heads);
+        if found.len() >= 2 && found.len() * 2 >= table.columns.len() && best.as_ref().is_none_or(|(_, b)| found.len() > b.len()) {
+            best = Some((ri, found));
+        }
+    }
+    let Some((hr, cols)) = best else { return Vec::new() };
+    taken[hr] = true;
+    let unit = page.unit;
+    let mut out = Vec::new();
+    let mut last_bottom = page.rows[hr].bbox.bottom() as f32;
+    let mut pitch: Option<f32> = None;
+    for ri in hr + 1..page.rows.len() {
+        let r = &page.rows[ri];
+        let gap = r.bbox.y as f32 - last_bottom;
+        let limit = pitch.map_or(4.0 * unit, |p| (p * 2.5).max(2.5 * unit));
+        if gap > limit || taken[ri] {
+            break;
+        }
+        if r.tokens.first().is_some_and(|t| t.ends_label()) {
+            break;
+        }
+        let mut cells: Vec<(usize, Vec<&Token>)> = Vec::new();
+        for t in &r.tokens {
+            let x = t.bbox.x as f32 + 0.6 * unit;
+            let col = cols.iter().rev().find(|(_, cx)| *cx <= x).map(|(c, _)| *c);
+            let Some(col) = col.or_else(|| cols.first().map(|(c, _)| *c)) else { continue };
+            match cells.iter_mut().find(|(c, _)| *c == col) {
+                Some((_, v)) => v.push(t),
+                None => cells.push((col, vec![t])),
+            }
+        }
+        if cells.is_empty() {
+            continue;
+        }
+        pitch = Some(r.bbox.y as f32 - last_bottom + r.bbox.h as f32);
+        last_bottom = r.bbox.bottom() as f32;
+        taken[ri] = true;
+        out.push(cells);
+    }
+    out
+}
+
+/// Columns whose header stands in the row: (column index, left edge).
+fn header_columns(row: &Row, heads: &[Vec<String>]) -> Vec<(usize, f32)> {
+    let mut found: Vec<(usize, f32)> = Vec::new();
+    let mut i = 0;
+    while i < row.tokens.len() {
+        let mut best: Option<(usize, usize, usize)> = None; // col, end, len
+        for (c, hs) in heads.iter().enumerate() {
+            if found.iter().any(|(f, _)| *f == c) {
+                continue;
+            }
+            for h in hs {
+                if let Some((end, _)) = match_label(&row.tokens, i, h) {
+                    if best.is_none_or(|(_, _, l)| h.len() > l) {
+                        best = Some((c, end, h.len()));
+                    }
+                }
+            }
+        }
+        match best {
+            Some((c, end, _)) => {
+                found.push((c, row.tokens[i].bbox.x as f32));
+                i = end;
+            }
+            None => i += 1,
+        }
+    }
+    found.sort_by(|a, b| a.1.total_cmp(&b.1));
+    found
+}
+
+/// The extraction of a whole chart: records numbered, values at concrete paths.
+#[derive(Clone, Debug, Default)]
+pub struct ChartExtract {
+    pub pages: Vec<PageInfo>,
+    pub values: Vec<FieldValue>,
+    pub header: Vec<FieldValue>,
+    pub records: Vec<RecordRef>,
+}
+
+/// Number the records of the chart's pages in page order and fill in `[]`.
+pub fn assemble_chart(pipeline: &Pipeline, pages: Vec<PageExtract>) -> ChartExtract {
+    let mut out = ChartExtract::default();
+    let mut doc_count: std::collections::HashMap<String, usize> = Default::default();
+    let mut table_count: std::collections::HashMap<String, usize> = Default::default();
+    for p in pages {
+        let page_no = p.info.at.page;
+        if let Some(doc_type) = p.info.doc_type.clone() {
+            let doc = pipeline.document(&doc_type);
+            let index = {
+                let n = doc_count.entry(doc_type.clone()).or_default();
+                *n += 1;
+                *n - 1
+            };
+            out.records.push(RecordRef { doc_type: doc_type.clone(), page: page_no, kind: RecordKind::Document { index } });
+            for mut v in p.fields {
+                if v.path.contains("[]") {
+                    v.path = v.path.replacen("[]", &format!("[{index}]"), 1);
+                    v.field = v.field.replacen("[]", &format!("[{index}]"), 1);
+                } else if out.values.iter().any(|o| o.path == v.path) {
+                    continue; // a second face sheet: the first one stands
+                }
+                out.values.push(v);
+            }
+            for (ti, row) in p.rows {
+                let Some(table) = doc.and_then(|d| d.tables.get(ti)) else { continue };
+                let n = table_count.entry(table.path.clone()).or_default();
+                let idx = *n;
+                *n += 1;
+                out.records.push(RecordRef {
+                    doc_type: doc_type.clone(),
+                    page: page_no,
+                    kind: RecordKind::TableRow { table: ti, index: idx },
+                });
+                for mut v in row {
+                    let from = format!("{}[]", table.path);
+                    let to = format!("{}[{idx}]", table.path);
+                    v.path = v.path.replacen(&from, &to, 1);
+                    v.field = v.field.replacen(&from, &to, 1);
+                    out.values.push(v);
+                }
+            }
+        }
+        out.header.extend(p.header);
+        out.pages.push(p.info);
+    }
+    out
+}
+
+/// The bounding box of the values of a field, for review crops.
+pub fn field_box(values: &[FieldValue], field: &str) -> Option<(u32, BBox)> {
+    values.iter().find(|v| v.field == field).map(|v| (v.prov.page, v.prov.bbox))
+}
