@@ -88,7 +88,7 @@ pub enum StoreError {
         path: PathBuf,
         op: &'static str,
         #[source]
-        source: rusqlite::Error,
+        source: Box<rusqlite::Error>,
     },
     #[error("database {}: chart {chart_id}: {op}", path.display())]
     Chart {
@@ -96,7 +96,7 @@ pub enum StoreError {
         chart_id: String,
         op: &'static str,
         #[source]
-        source: rusqlite::Error,
+        source: Box<rusqlite::Error>,
     },
     #[error("database {}: chart {chart_id}: the stored {what} is not valid", path.display())]
     Corrupt { path: PathBuf, chart_id: String, what: &'static str },
@@ -271,7 +271,7 @@ impl Store {
         let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
             path: path.to_path_buf(),
             op: "open",
-            source,
+            source: Box::new(source),
         })?;
         let store = Store { conn, path: path.to_path_buf() };
         store.configure()?;
@@ -291,7 +291,7 @@ impl Store {
     }
 
     pub(crate) fn err(&self, op: &'static str) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        move |source| StoreError::Sqlite { path: self.path.clone(), op, source }
+        move |source| StoreError::Sqlite { path: self.path.clone(), op, source: Box::new(source) }
     }
 
     pub(crate) fn chart_err<'a>(
@@ -299,7 +299,12 @@ impl Store {
         chart_id: &'a str,
         op: &'static str,
     ) -> impl Fn(rusqlite::Error) -> StoreError + 'a {
-        move |source| StoreError::Chart { path: self.path.clone(), chart_id: chart_id.to_string(), op, source }
+        move |source| StoreError::Chart {
+            path: self.path.clone(),
+            chart_id: chart_id.to_string(),
+            op,
+            source: Box::new(source),
+        }
     }
 
     fn configure(&self) -> Result<()> {
@@ -436,7 +441,12 @@ impl Store {
             Some(chart_id) => {
                 let path = self.path.clone();
                 let chart_id = chart_id.to_string();
-                Box::new(move |source| StoreError::Chart { path, chart_id, op: "append to the audit", source })
+                Box::new(move |source| StoreError::Chart {
+                    path,
+                    chart_id,
+                    op: "append to the audit",
+                    source: Box::new(source),
+                })
                     as Box<dyn FnOnce(rusqlite::Error) -> StoreError>
             }
             None => Box::new(self.err("append to the audit")),
