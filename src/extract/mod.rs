@@ -721,3 +721,147 @@ pub fn assemble_chart(pipeline: &Pipeline, pages: Vec<PageExtract>) -> ChartExtr
 pub fn field_box(values: &[FieldValue], field: &str) -> Option<(u32, BBox)> {
     values.iter().find(|v| v.field == field).map(|v| (v.prov.page, v.prov.bbox))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Word;
+
+    /// Lay out lines of text as OCR words: `(x, y, text)`, words split on spaces,
+    /// 12 px per character, 30 px high.
+    fn page(lines: &[(u32, u32, &str)]) -> OcrPage {
+        let mut words = Vec::new();
+        for (x, y, text) in lines {
+            let mut cx = *x;
+            for w in text.split(' ').filter(|w| !w.is_empty()) {
+                let width = 12 * w.chars().count() as u32;
+                words.push(Word { text: w.into(), bbox: BBox { x: cx, y: *y, w: width, h: 30 }, conf: 92.0, block: 1, par: 1, line: 1 });
+                cx += width + 12;
+            }
+        }
+        OcrPage { width: 2550, height: 3300, dpi: 300, words }
+    }
+
+    fn run(lines: &[(u32, u32, &str)]) -> PageExtract {
+        let p = Pipeline::default_pipeline();
+        let ctx = normalize::Context { today: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap() };
+        extract_page(&p, PageRef { page: 1, file: "a.tif".into(), file_page: 0 }, &page(lines), PageFacts::default(), &ctx)
+    }
+
+    fn get<'a>(vals: &'a [FieldValue], path: &str) -> Option<String> {
+        vals.iter().find(|v| v.path == path).and_then(|v| v.value.as_ref()).map(|v| v.to_string())
+    }
+
+    #[test]
+    fn face_sheet_label_value_lines() {
+        let x = run(&[
+            (900, 100, "PATIENT REGISTRATION"),
+            (100, 200, "Patient: THOMPSON, MARGARET A"),
+            (1300, 200, "MRN: 00482913"),
+            (1900, 200, "DOB: 03/14/1952"),
+            (100, 400, "Patient Name: Margaret A. Thompson"),
+            (100, 460, "Date of Birth: March 14, 1952"),
+            (1300, 460, "Sex: F"),
+            (100, 520, "Address: 1428 Elm Street, Springfield, IL 62704"),
+            (100, 580, "Phone: (217) 555-0142"),
+            (100, 640, "Allergies: Penicillin (rash)"),
+            (100, 700, "Insurance: Blue Cross Blue Shield"),
+            (100, 760, "Member ID: XJH123456789"),
+            (1300, 760, "Group #: 88231"),
+        ]);
+        assert_eq!(x.info.doc_type.as_deref(), Some("face_sheet"));
+        let f = &x.fields;
+        assert_eq!(get(f, "patient.family").as_deref(), Some("Thompson"));
+        assert_eq!(get(f, "patient.given").as_deref(), Some("Margaret A"));
+        assert_eq!(get(f, "patient.mrn").as_deref(), Some("00482913"));
+        assert_eq!(get(f, "patient.dob").as_deref(), Some("1952-03-14"));
+        assert_eq!(get(f, "patient.sex").as_deref(), Some("F"));
+        assert_eq!(get(f, "patient.address.zip").as_deref(), Some("62704"));
+        assert_eq!(get(f, "patient.phone").as_deref(), Some("2175550142"));
+        assert_eq!(get(f, "allergies[0].substance").as_deref(), Some("Penicillin"));
+        assert_eq!(get(f, "coverage.member_id").as_deref(), Some("XJH123456789"));
+        assert_eq!(get(f, "coverage.group").as_deref(), Some("88231"));
+        assert_eq!(get(f, "coverage.payer").as_deref(), Some("Blue Cross Blue Shield"));
+        // The header is read too, for identity checks.
+        assert!(x.header.iter().any(|v| v.path == "patient.mrn"));
+    }
+
+    #[test]
+    fn boxed_form_value_below_label() {
+        let x = run(&[
+            (900, 100, "FACE SHEET"),
+            (100, 300, "Patient Name"),
+            (900, 300, "Date of Birth"),
+            (1500, 300, "Sex"),
+            (100, 345, "THOMPSON, MARGARET A"),
+            (900, 345, "3/14/52"),
+            (1500, 345, "Female"),
+        ]);
+        let f = &x.fields;
+        assert_eq!(get(f, "patient.family").as_deref(), Some("Thompson"));
+        assert_eq!(get(f, "patient.dob").as_deref(), Some("1952-03-14"));
+        assert_eq!(get(f, "patient.sex").as_deref(), Some("F"));
+    }
+
+    #[test]
+    fn progress_note_fields_vitals_diagnoses_signature() {
+        let x = run(&[
+            (900, 100, "PROGRESS NOTE"),
+            (100, 200, "Patient: THOMPSON, MARGARET A"),
+            (1300, 200, "MRN: 00482913"),
+            (100, 300, "Date of Service: 11/02/1998"),
+            (100, 360, "Provider: John R. Miller, MD"),
+            (1300, 360, "NPI: 1234567893"),
+            (100, 420, "BP: 128/82 Pulse: 76 Temp: 98.4 F Wt: 171 lb"),
+            (100, 480, "Diagnoses:"),
+            (140, 530, "250.00 Diabetes mellitus type II"),
+            (140, 580, "401.9 Essential hypertension"),
+            (100, 700, "Signed: John R. Miller, MD Date: 11/02/1998"),
+        ]);
+        assert_eq!(x.info.doc_type.as_deref(), Some("progress_note"));
+        let f = &x.fields;
+        assert_eq!(get(f, "encounters[].date").as_deref(), Some("1998-11-02"));
+        assert_eq!(get(f, "encounters[].provider").as_deref(), Some("John R. Miller, MD"));
+        assert_eq!(get(f, "encounters[].npi").as_deref(), Some("1234567893"));
+        assert_eq!(get(f, "encounters[].vitals.bp").as_deref(), Some("128/82"));
+        assert_eq!(get(f, "encounters[].vitals.pulse").as_deref(), Some("76"));
+        assert_eq!(get(f, "encounters[].vitals.temp_f").as_deref(), Some("98.4"));
+        assert_eq!(get(f, "encounters[].vitals.weight_lb").as_deref(), Some("171"));
+        assert_eq!(get(f, "encounters[].diagnoses[1].code").as_deref(), Some("401.9"));
+        assert_eq!(get(f, "encounters[].signed_by").as_deref(), Some("John R. Miller, MD"));
+        assert_eq!(get(f, "encounters[].signed_date").as_deref(), Some("1998-11-02"));
+    }
+
+    #[test]
+    fn medication_table_rows() {
+        let x = run(&[
+            (900, 100, "MEDICATION LIST"),
+            (100, 300, "Drug"),
+            (700, 300, "Dose"),
+            (1000, 300, "Route"),
+            (1300, 300, "Frequency"),
+            (1700, 300, "Start Date"),
+            (100, 360, "Metformin"),
+            (700, 360, "500 mg"),
+            (1000, 360, "PO"),
+            (1300, 360, "BID"),
+            (1700, 360, "11/02/1998"),
+            (100, 420, "Lisinopril"),
+            (700, 420, "10 mg"),
+            (1000, 420, "PO"),
+            (1300, 420, "daily"),
+        ]);
+        assert_eq!(x.rows.len(), 2);
+        let r0 = &x.rows[0].1;
+        assert_eq!(get(r0, "medications[].name").as_deref(), Some("Metformin"));
+        assert_eq!(get(r0, "medications[].dose").as_deref(), Some("500 mg"));
+        assert_eq!(get(r0, "medications[].start_date").as_deref(), Some("1998-11-02"));
+        assert_eq!(get(&x.rows[1].1, "medications[].frequency").as_deref(), Some("daily"));
+    }
+
+    #[test]
+    fn page_without_title_is_unknown() {
+        let x = run(&[(900, 100, "LABORATORY REPORT"), (100, 300, "Glucose 105 mg/dL normal range"), (100, 360, "Hemoglobin A1c 6.1 percent")]);
+        assert_eq!(x.info.status, PageStatus::Unknown);
+    }
+}
