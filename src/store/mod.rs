@@ -55,7 +55,7 @@ pub mod schema;
 #[cfg(test)]
 mod tests;
 
-pub use export::{create_private, csv_safe};
+pub use export::{create_private, csv_safe, CSV_HEADER, EXPORT_KEYS};
 pub use load::{fingerprint, ChartState, LoadOutcome};
 pub use query::{AuditRecord, BatchRecord, ChartRow, KnownPatient, StoredFlag, StoredValue};
 
@@ -437,21 +437,10 @@ impl Store {
 
     /// Append one entry to the audit; returns its id.
     pub fn audit(&self, entry: &AuditEntry<'_>) -> Result<i64> {
-        let err = match entry.chart_id {
-            Some(chart_id) => {
-                let path = self.path.clone();
-                let chart_id = chart_id.to_string();
-                Box::new(move |source| StoreError::Chart {
-                    path,
-                    chart_id,
-                    op: "append to the audit",
-                    source: Box::new(source),
-                })
-                    as Box<dyn FnOnce(rusqlite::Error) -> StoreError>
-            }
-            None => Box::new(self.err("append to the audit")),
-        };
-        audit_in(&self.conn, entry).map_err(err)
+        audit_in(&self.conn, entry).map_err(|source| match entry.chart_id {
+            Some(chart_id) => self.chart_err(chart_id, "append to the audit")(source),
+            None => self.err("append to the audit")(source),
+        })
     }
 
     /// The operator of a batch, `None` if there is no such batch.
