@@ -37,7 +37,13 @@
 //!   four characters is left alone (`E119` is both a valid ICD-9 E code and
 //!   a dotless ICD-10 `E11.9`). A wrapped line without a code is an error.
 //! - Allergy items are split at `;` or line breaks when there are any, else at
-//!   commas outside parentheses. `N/A` is not read as "no known allergies".
+//!   commas outside parentheses. A wrapped line becomes an item of its own
+//!   rather than being merged into the previous reaction: an extra item is
+//!   seen by a reviewer, a substance hidden in a reaction is not. `N/A` is
+//!   not read as "no known allergies" (it is an error).
+//! - A signature's date may stand after the name (usual) or before it; a
+//!   time after the date is dropped. A signature without a date is returned
+//!   with its name only (validation flags the missing date).
 //! - Integers accept the units bpm, /min, lb, lbs, #; decimals accept F, °F,
 //!   deg F. Other units (kg, °C) are errors rather than conversions.
 //! - A blood pressure whose systolic is not above its diastolic is an error.
@@ -274,6 +280,7 @@ fn iso(d: NaiveDate) -> String {
 /// around separators and a trailing period or comma are tolerated.
 pub fn parse_date(raw: &str, today: NaiveDate) -> Result<NaiveDate, String> {
     let s = clean_text(raw);
+    let s = TRAILING_TIME.replace(&s, "");
     let s = s.trim_end_matches(['.', ',']);
     if s.is_empty() {
         return Err(NO_VALUE.to_string());
@@ -1007,26 +1014,31 @@ pub fn signature(raw: &str, today: NaiveDate) -> Result<Vec<(&'static str, Value
     let s = TRAILING_TIME.replace(&s, "").to_string();
     let s = s.trim_end_matches(['.', ',']).trim().to_string();
     let words: Vec<&str> = s.split(' ').filter(|w| !w.is_empty()).collect();
+    // The date stands last (up to five words: `03 / 14 / 1952`), or else first.
     let mut date = None;
-    let mut name_words = words.len();
-    let mut calendar_error = None;
-    for k in (1..=5.min(words.len())).rev() {
-        match parse_date(&words[words.len() - k..].join(" "), today) {
+    let mut name_range = 0..words.len();
+    let mut date_error = None;
+    let n = words.len();
+    let candidates = (1..=5.min(n)).rev().map(|k| (n - k..n, 0..n - k)).chain((1..=5.min(n)).rev().map(|k| (0..k, k..n)));
+    for (date_words, rest) in candidates {
+        match parse_date(&words[date_words].join(" "), today) {
             Ok(d) => {
                 date = Some(d);
-                name_words = words.len() - k;
+                name_range = rest;
                 break;
             }
-            Err(e) if e != "not a recognisable date" => calendar_error = Some(e),
+            Err(e) if e != "not a recognisable date" => {
+                date_error.get_or_insert(e);
+            }
             Err(_) => {}
         }
     }
     if date.is_none() {
-        if let Some(e) = calendar_error {
+        if let Some(e) = date_error {
             return Err(format!("signature date: {e}"));
         }
     }
-    let mut name = words[..name_words].join(" ");
+    let mut name = words[name_range].join(" ");
     loop {
         let trimmed = NAME_CONNECTOR.replace(&name, "").to_string();
         if trimmed == name {
@@ -1034,6 +1046,7 @@ pub fn signature(raw: &str, today: NaiveDate) -> Result<Vec<(&'static str, Value
         }
         name = trimmed;
     }
+    let name = SIGNED_PREFIX.replace(&clean_text(&name), "").to_string();
     let mut parts = Vec::new();
     if !name.is_empty() {
         parts.push(("signed_by", Value::Text(provider_name(&name)?)));
@@ -1179,6 +1192,7 @@ mod tests {
             ("03 / 14 / 1952", "1952-03-14"),
             ("03/14/1952.", "1952-03-14"),
             ("03/14/1952,", "1952-03-14"),
+            ("03/14/1952 10:42 AM", "1952-03-14"),
             (": 03/14/1952 |", "1952-03-14"),
             ("03.14.1952", "1952-03-14"),
             ("O3/l4/1952", "1952-03-14"),
@@ -1519,6 +1533,9 @@ mod tests {
                 ("J. Miller MD 11 / 02 / 98", "signed_by=J. Miller MD|signed_date=1998-11-02"),
                 ("John R. Miller, MD", "signed_by=John R. Miller, MD"),
                 ("11/02/1998", "signed_date=1998-11-02"),
+                ("11/02/1998 John R. Miller, MD", "signed_by=John R. Miller, MD|signed_date=1998-11-02"),
+                ("Nov 2, 1998 - by John R. Miller, MD", "signed_by=John R. Miller, MD|signed_date=1998-11-02"),
+                ("John R. Miller, MD 11/1998", "ERR signature date: date has no day"),
                 ("Don Ramon 11/02/1998", "signed_by=Don Ramon|signed_date=1998-11-02"),
                 ("John R. Miller, MD 02/30/1998", "ERR signature date: not a calendar date"),
                 ("", "ERR no value"),
