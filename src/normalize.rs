@@ -641,6 +641,24 @@ const STATES: &[(&str, &str)] = &[
     ("AP", "Armed Forces Pacific"),
 ];
 
+const ZIP_ERROR: &str = "ZIP code is not 5 or 5+4 digits";
+const STATE_ERROR: &str = "not a US state";
+const NO_STATE: &str = "no US state before the ZIP code";
+const CITY_NO_LETTERS: &str = "city has no letters";
+const CITY_DIGITS: &str = "city contains digits";
+
+/// The part of an address (`zip`, `state`, `city`) an error of an
+/// `address` or `city_state_zip` value is about, so that a flag can name
+/// `patient.address.zip` rather than the whole address.
+pub fn address_error_part(error: &str) -> Option<&'static str> {
+    match error {
+        ZIP_ERROR => Some("zip"),
+        STATE_ERROR | NO_STATE => Some("state"),
+        CITY_NO_LETTERS | CITY_DIGITS => Some("city"),
+        _ => None,
+    }
+}
+
 /// A USPS state code or a full state name (any case) -> the two-letter code.
 pub fn state_code(s: &str) -> Result<&'static str, String> {
     let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -648,16 +666,16 @@ pub fn state_code(s: &str) -> Result<&'static str, String> {
         .iter()
         .find(|(code, name)| code.eq_ignore_ascii_case(&t) || name.eq_ignore_ascii_case(&t))
         .map(|(code, _)| *code)
-        .ok_or_else(|| "not a US state".to_string())
+        .ok_or_else(|| STATE_ERROR.to_string())
 }
 
 /// A ZIP code: `62704` or `62704-1234` (also written `62704 1234` or `627041234`).
 pub fn zip(raw: &str) -> Result<String, String> {
-    let d = only_digits(raw, &['-']).ok_or("ZIP code is not 5 or 5+4 digits")?;
+    let d = only_digits(raw, &['-']).ok_or(ZIP_ERROR)?;
     match d.len() {
         5 => Ok(d),
         9 => Ok(format!("{}-{}", &d[..5], &d[5..])),
-        _ => Err("ZIP code is not 5 or 5+4 digits".to_string()),
+        _ => Err(ZIP_ERROR.to_string()),
     }
 }
 
@@ -666,10 +684,10 @@ pub fn city(raw: &str) -> Result<String, String> {
     let s = clean_text(raw);
     let s = s.trim_end_matches(',').trim();
     if !s.chars().any(char::is_alphabetic) {
-        return Err("city has no letters".to_string());
+        return Err(CITY_NO_LETTERS.to_string());
     }
     if s.chars().any(|c| c.is_ascii_digit()) {
-        return Err("city contains digits".to_string());
+        return Err(CITY_DIGITS.to_string());
     }
     Ok(if single_case(s) { title_case(s, true) } else { s.to_string() })
 }
@@ -736,7 +754,7 @@ pub fn city_state_zip(s: &str) -> Result<CityStateZip, String> {
     };
     let (rest, state) = match split_state(&rest) {
         Some((rest, code)) => (rest, Some(code.to_string())),
-        None if zip.is_some() => return Err("no US state before the ZIP code".to_string()),
+        None if zip.is_some() => return Err(NO_STATE.to_string()),
         None => (rest, None),
     };
     let rest = rest.trim().trim_end_matches(',').trim();
@@ -767,6 +785,25 @@ fn street_line(s: &str) -> String {
         .join(" ")
 }
 
+fn one_line(before_state: &str, state: &str, zip: Option<String>) -> Result<Vec<(&'static str, Value)>, String> {
+    let Some((line, city_part)) = before_state.rsplit_once(',') else {
+        return Err("one-line address without a comma between street and city".to_string());
+    };
+    let line = line.trim();
+    if line.is_empty() {
+        return Err("one-line address without a street".to_string());
+    }
+    let mut parts = vec![
+        ("line", Value::Text(street_line(line))),
+        ("city", Value::Text(city(city_part)?)),
+        ("state", Value::Text(state.to_string())),
+    ];
+    if let Some(z) = zip {
+        parts.push(("zip", Value::Text(z)));
+    }
+    Ok(parts)
+}
+
 /// A street line, or a whole one-line address
 /// `1428 Elm Street, Springfield, IL 62704`.
 pub fn address(raw: &str) -> Result<Vec<(&'static str, Value)>, String> {
@@ -775,27 +812,22 @@ pub fn address(raw: &str) -> Result<Vec<(&'static str, Value)>, String> {
     if s.is_empty() {
         return Err(NO_VALUE.to_string());
     }
-    // One line: ends with state and ZIP, with commas before.
-    if let Some((before_zip, Ok(z))) = split_zip(s) {
+    // One line: ends with state and ZIP, with a comma before the city.
+    if let Some((before_zip, z)) = split_zip(s) {
         if let Some((before_state, code)) = split_state(&before_zip) {
-            if s.contains(',') {
-                let Some((line, city_part)) = before_state.rsplit_once(',') else {
+            if !s.contains(',') {
+                if before_state.chars().any(char::is_alphabetic) {
                     return Err("one-line address without a comma between street and city".to_string());
-                };
-                let line = line.trim();
-                if line.is_empty() {
-                    return Err("one-line address without a street".to_string());
                 }
-                return Ok(vec![
-                    ("line", Value::Text(street_line(line))),
-                    ("city", Value::Text(city(city_part)?)),
-                    ("state", Value::Text(code.to_string())),
-                    ("zip", Value::Text(z)),
-                ]);
+            } else {
+                let z = z?; // a one-line address with a bad ZIP
+                return one_line(&before_state, code, Some(z));
             }
-            if !before_state.is_empty() && before_state.chars().any(char::is_alphabetic) {
-                return Err("one-line address without a comma between street and city".to_string());
-            }
+        }
+    } else if s.matches(',').count() >= 2 {
+        // `1428 Elm Street, Springfield, IL`: no ZIP, but street, city and state.
+        if let Some((before_state, code)) = split_state(s) {
+            return one_line(&before_state, code, None);
         }
     }
     Ok(vec![("line", Value::Text(street_line(s)))])
@@ -1423,6 +1455,15 @@ mod tests {
     }
 
     #[test]
+    fn address_error_parts() {
+        let part = |vt, raw| normalize(vt, raw, &ctx()).err().and_then(|e| address_error_part(&e));
+        assert_eq!(part(ValueType::Address, "1428 Elm Street, Springfield, IL 6270"), Some("zip"));
+        assert_eq!(part(ValueType::CityStateZip, "Springfield, IL 627"), Some("zip"));
+        assert_eq!(part(ValueType::CityStateZip, "Springfield, ZZ 62704"), Some("state"));
+        assert_eq!(part(ValueType::Address, "1428 Elm Street Springfield IL 62704"), None);
+    }
+
+    #[test]
     fn addresses() {
         check(
             ValueType::Address,
@@ -1443,6 +1484,13 @@ mod tests {
                     "1428 Elm Street, Springfield, Illinois 62704",
                     "line=1428 Elm Street|city=Springfield|state=IL|zip=62704",
                 ),
+                (
+                    "1428 Elm Street, Springfield, IL",
+                    "line=1428 Elm Street|city=Springfield|state=IL",
+                ),
+                ("100 Main St, Suite IN", "line=100 Main St, Suite IN"),
+                ("1428 Elm Street, Springfield, IL 6270", "ERR ZIP code is not 5 or 5+4 digits"),
+                ("1428 Elm Street, Springfield, IL 627O4", "line=1428 Elm Street|city=Springfield|state=IL|zip=62704"),
                 (
                     "1428 Elm Street Springfield IL 62704",
                     "ERR one-line address without a comma between street and city",

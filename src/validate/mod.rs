@@ -25,7 +25,12 @@
 //! - `low_confidence` is raised for chart values only; a page label that was
 //!   read badly shows up as `identity_mismatch` or `invalid_value`.
 //! - A date in the future (other than the DOB) is `implausible_date` too: a
-//!   scanned paper chart records the past.
+//!   scanned paper chart records the past. When the DOB itself is
+//!   implausible, other dates are not compared with it; a signature dated
+//!   the day of its visit is not flagged again when the visit date is.
+//! - An error of an address value that concerns its ZIP, state or city is
+//!   flagged at that part (`patient.address.zip`); a diagnosis code of the
+//!   wrong ICD system is flagged at the code (`encounters[0].diagnoses[1].code`).
 //! - Age over 120 means 121 whole years or more at today's date.
 //! - Flags are deduplicated by code, field and page (the first reason stays)
 //!   and ordered by page (chart-wide flags without a page first), field, code.
@@ -196,7 +201,7 @@ fn value_flags(input: &ChartInput, out: &mut Vec<Flag>) {
         let page = Some(v.prov.page);
         if failed(v) {
             let reason = v.error.as_deref().unwrap_or("value could not be read");
-            out.push(flag(FlagCode::InvalidValue, Some(&v.field), page, reason));
+            out.push(flag(FlagCode::InvalidValue, Some(&error_field(v)), page, reason));
         }
         if (present(v) || failed(v)) && v.prov.conf < threshold {
             out.push(flag(
@@ -210,6 +215,19 @@ fn value_flags(input: &ChartInput, out: &mut Vec<Flag>) {
     for h in input.header.iter().filter(|h| failed(h)) {
         let reason = format!("patient label: {}", h.error.as_deref().unwrap_or("value could not be read"));
         out.push(flag(FlagCode::InvalidValue, Some(&h.field), Some(h.prov.page), reason));
+    }
+}
+
+/// The field an error is flagged at: the address part it is about
+/// (`patient.address.zip`), else the value's field.
+fn error_field(v: &FieldValue) -> String {
+    let part = match v.kind {
+        ValueType::Address | ValueType::CityStateZip => v.error.as_deref().and_then(normalize::address_error_part),
+        _ => None,
+    };
+    match part {
+        Some(part) => format!("{}.{part}", v.field),
+        None => v.field.clone(),
     }
 }
 
@@ -260,7 +278,8 @@ fn icd_flags(input: &ChartInput, out: &mut Vec<Flag>) {
             _ => None,
         };
         if let Some(reason) = reason {
-            out.push(flag(FlagCode::InvalidValue, Some(&v.field), Some(v.prov.page), reason));
+            // The concrete code is named: `encounters[0].diagnoses[1].code`.
+            out.push(flag(FlagCode::InvalidValue, Some(&v.path), Some(v.prov.page), reason));
         }
     }
 }
@@ -293,28 +312,46 @@ fn chart_dob(input: &ChartInput) -> Option<(NaiveDate, String, u32)> {
 
 fn date_flags(input: &ChartInput, out: &mut Vec<Flag>) {
     let today = input.today;
-    let dob = chart_dob(input);
-    if let Some((dob, field, page)) = &dob {
-        if *dob > today {
-            out.push(flag(FlagCode::ImplausibleDate, Some(field), Some(*page), "date of birth is in the future"));
-        } else if age_years(*dob, today) > 120 {
-            out.push(flag(FlagCode::ImplausibleDate, Some(field), Some(*page), "age is over 120 years"));
+    let mut dob = chart_dob(input);
+    if let Some((birth, field, page)) = &dob {
+        let reason = if *birth > today {
+            Some("date of birth is in the future")
+        } else if age_years(*birth, today) > 120 {
+            Some("age is over 120 years")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            out.push(flag(FlagCode::ImplausibleDate, Some(field), Some(*page), reason));
+            // Other dates are not compared with an implausible date of birth.
+            dob = None;
         }
     }
-    let dated = input.values.iter().filter(|v| {
-        present(v)
-            && (v.kind == ValueType::Date || (v.kind == ValueType::Signature && v.path.ends_with("signed_date")))
-    });
-    for v in dated {
-        let Some(d) = date_of(v) else { continue };
-        let page = Some(v.prov.page);
+    let dob = dob.map(|(d, _, _)| d);
+    let check = |d: NaiveDate| -> Option<&'static str> {
         if d > today {
-            out.push(flag(FlagCode::ImplausibleDate, Some(&v.field), page, "date is in the future"));
-        } else if let Some((dob, _, _)) = &dob {
-            if d < *dob {
-                out.push(flag(FlagCode::ImplausibleDate, Some(&v.field), page, "date is before the date of birth"));
+            Some("date is in the future")
+        } else if dob.is_some_and(|b| d < b) {
+            Some("date is before the date of birth")
+        } else {
+            None
+        }
+    };
+    for v in input.values.iter().filter(|v| present(v)) {
+        let is_signature = v.kind == ValueType::Signature && v.path.ends_with("signed_date");
+        if v.kind != ValueType::Date && !is_signature {
+            continue;
+        }
+        let Some(d) = date_of(v) else { continue };
+        let Some(reason) = check(d) else { continue };
+        if is_signature {
+            // Signed the day of a visit already flagged: one flag says it.
+            let visit = record_date(input, v).and_then(date_of);
+            if visit == Some(d) {
+                continue;
             }
         }
+        out.push(flag(FlagCode::ImplausibleDate, Some(&v.field), Some(v.prov.page), reason));
     }
 }
 

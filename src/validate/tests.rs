@@ -336,6 +336,14 @@ fn invalid_values() {
 }
 
 #[test]
+fn invalid_address_part() {
+    let c = good_with(&[("patient.address", ValueType::Address, "1428 Elm Street, Springfield, IL 6270")], &[]);
+    check(&c, &["invalid_value patient.address.zip @1"]);
+    let c = good_with(&[("patient.address.zip", ValueType::Zip, "6270")], &[]);
+    check(&c, &["invalid_value patient.address.zip @1"]);
+}
+
+#[test]
 fn invalid_label_value() {
     let mut c = good();
     c.header.retain(|h| !(h.prov.page == 3 && h.field == "patient.dob"));
@@ -349,11 +357,11 @@ fn icd_system_by_visit_date() {
     let cases: &[(&str, &str, &[&str])] = &[
         // Before 2015-10-01: ICD-9-CM.
         ("09/30/2015", "250.00 Diabetes", &[]),
-        ("09/30/2015", "E11.9 Diabetes", &["invalid_value encounters[0].diagnoses @2"]),
+        ("09/30/2015", "E11.9 Diabetes", &["invalid_value encounters[0].diagnoses[0].code @2"]),
         // On and after 2015-10-01: ICD-10-CM.
         ("10/01/2015", "E11.9 Diabetes", &[]),
-        ("10/01/2015", "250.00 Diabetes", &["invalid_value encounters[0].diagnoses @2"]),
-        ("03/02/2020", "I10 Hypertension\n401.9 Hypertension", &["invalid_value encounters[0].diagnoses @2"]),
+        ("10/01/2015", "250.00 Diabetes", &["invalid_value encounters[0].diagnoses[0].code @2"]),
+        ("03/02/2020", "I10 Hypertension\n401.9 Hypertension", &["invalid_value encounters[0].diagnoses[1].code @2"]),
         // A code valid in both systems.
         ("03/02/2020", "V70.0 Routine exam", &[]),
         ("03/02/1999", "V70.0 Routine exam", &[]),
@@ -458,20 +466,39 @@ fn identity_without_face_sheet_uses_the_majority() {
 
 #[test]
 fn implausible_dates() {
-    // A DOB in the future: every other date is before it, and every label disagrees.
+    // A DOB in the future: flagged once; other dates are not compared with it.
     check(
         &good_with(&[("patient.dob", ValueType::BirthDate, "03/14/2052")], &[]),
         &[
             "identity_mismatch patient.dob @1",
             "implausible_date patient.dob @1",
-            "implausible_date encounters[0].date @2",
-            "implausible_date encounters[0].signature @2",
             "identity_mismatch patient.dob @2",
             "identity_mismatch patient.dob @3",
-            "implausible_date immunizations[0].date @4",
             "identity_mismatch patient.dob @4",
         ],
     );
+    // A visit before the DOB, signed that day: the visit date is flagged.
+    let c = good_with(
+        &[],
+        &[
+            ("encounters[].date", ValueType::Date, "11/02/1948"),
+            ("encounters[].signature", ValueType::Signature, "John R. Miller, MD 11/02/1948"),
+        ],
+    );
+    check(&c, &["implausible_date encounters[0].date @2"]);
+    // An immunization before the DOB.
+    let mut c = good();
+    c.row(
+        4,
+        "immunizations",
+        "immunization_record",
+        &[
+            ("vaccine", ValueType::Text, "Polio"),
+            ("date", ValueType::Date, "10/15/1950"),
+            ("lot", ValueType::Lot, "A1"),
+        ],
+    );
+    check(&c, &["implausible_date immunizations[1].date @4"]);
 }
 
 #[test]
@@ -537,7 +564,7 @@ fn unreadable_and_unknown_pages() {
 fn deduplicated_and_ordered() {
     let mut c = good();
     c.page(PageStatus::Unknown, None);
-    c.set_conf("encounters[0].diagnoses", 20.0);
+    c.remove("encounters[0].diagnoses");
     c.values.extend(read("encounters[0].diagnoses", ValueType::Diagnoses, "I10 Hypertension\nE11.9 Diabetes", 2, 20.0));
     c.remove("patient.sex");
     check(
@@ -545,7 +572,8 @@ fn deduplicated_and_ordered() {
         &[
             "missing_field patient.sex @1",
             "low_confidence encounters[0].diagnoses @2",
-            "invalid_value encounters[0].diagnoses @2",
+            "invalid_value encounters[0].diagnoses[0].code @2",
+            "invalid_value encounters[0].diagnoses[1].code @2",
             "unknown_document - @6",
         ],
     );
