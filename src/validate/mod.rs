@@ -97,7 +97,7 @@ fn is_list(kind: ValueType) -> bool {
 }
 
 /// The value is there: normalised and not empty text.
-pub(crate) fn present(v: &FieldValue) -> bool {
+fn present(v: &FieldValue) -> bool {
     match &v.value {
         Some(crate::model::Value::Text(t)) => !t.trim().is_empty() || is_list(v.kind),
         Some(_) => true,
