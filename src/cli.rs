@@ -1,4 +1,207 @@
-//! Command-line definitions (clap) and dispatch.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! The command line: clap definitions, turned into plain configurations
+//! before any work starts, and the exit codes.
+//!
+//! Exit codes (all commands):
+//! - 0: done; every chart processed (accepted or sent to review);
+//! - 1: done, but something failed: a chart or file could not be read, a
+//!   pipeline file has problems, reconciliation found a gap;
+//! - 2: could not run: bad arguments, unreadable pipeline, database locked
+//!   or unusable;
+//! - 130: interrupted (Ctrl-C); what was loaded stays, the next run resumes.
+
+use crate::pipeline::Pipeline;
+use crate::progress;
+use crate::run::{self, RunConfig};
+use crate::store::{self, Store};
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "chartmill", version, about = "Turn scanned paper medical charts into validated electronic records")]
+pub struct Cli {
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). Logs never carry patient data.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Process an archive of scanned charts into the database.
+    Run {
+        /// The archive folder: charts are multi-page TIFFs or folders of page images.
+        archive: PathBuf,
+        /// The SQLite database (created if missing, readable by its owner only).
+        #[arg(long)]
+        db: PathBuf,
+        /// Pipeline file (document types, labels, value types); the bundled default if absent.
+        #[arg(long)]
+        pipeline: Option<PathBuf>,
+        /// Worker threads (one Tesseract engine each); default: the number of cores.
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Who runs the batch, recorded in the batches table; default: the OS user.
+        #[arg(long)]
+        operator: Option<String>,
+        /// Progress output: auto (bars on a terminal, lines otherwise), lines, or none.
+        #[arg(long, value_enum, default_value_t = ProgressArg::Auto)]
+        progress: ProgressArg,
+    },
+    /// Write every chart of the database (accepted and in review) in the spec's export format.
+    Export {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+        format: Format,
+        /// Output file (created readable by its owner only); standard output if absent.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Check a pipeline file and report every problem with its place.
+    CheckPipeline {
+        file: PathBuf,
+    },
+    /// Write a synthetic archive of scanned charts with ground truth (no real patient data).
+    Synth {
+        out_dir: PathBuf,
+        #[arg(long, default_value_t = 40)]
+        charts: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Compare what was loaded with a synthetic archive's truth: accuracy, silent errors, defects caught.
+    Eval {
+        #[arg(long)]
+        truth: PathBuf,
+        #[arg(long)]
+        db: PathBuf,
+        /// Machine-readable report.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ProgressArg {
+    Auto,
+    Lines,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+/// Parse, run, map the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    match dispatch(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CHARTMILL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("chartmill={default},warn")));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+/// The OS user, for the audit trail.
+pub fn os_user() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".to_string())
+}
+
+fn load_pipeline(path: Option<&Path>) -> anyhow::Result<Pipeline> {
+    match path {
+        None => Ok(Pipeline::default_pipeline()),
+        Some(p) => Pipeline::load(p).map_err(|e| {
+            let list: Vec<String> = e.errors.iter().map(|x| format!("  {x}")).collect();
+            anyhow::anyhow!("{e}:\n{}", list.join("\n"))
+        }),
+    }
+}
+
+/// Open a database that must exist already (export, eval, review).
+fn open_existing(db: &Path) -> anyhow::Result<Store> {
+    if !db.is_file() {
+        anyhow::bail!("no database at {}", db.display());
+    }
+    Ok(Store::open(db)?)
+}
+
+fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Run { archive, db, pipeline, jobs, operator, progress } => {
+            let cfg = RunConfig {
+                archive,
+                db,
+                pipeline: load_pipeline(pipeline.as_deref())?,
+                jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1),
+                operator: operator.unwrap_or_else(os_user),
+                progress: match progress {
+                    ProgressArg::Auto => progress::Mode::Auto,
+                    ProgressArg::Lines => progress::Mode::Lines,
+                    ProgressArg::None => progress::Mode::Quiet,
+                },
+            };
+            let summary = run::run(&cfg)?;
+            print!("{}", summary.to_text());
+            Ok(if summary.interrupted {
+                ExitCode::from(130)
+            } else if summary.counts.failed > 0 || summary.page_errors > 0 || !summary.discover_problems.is_empty() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Export { db, format, output } => {
+            let store = open_existing(&db)?;
+            let mut out: Box<dyn Write> = match &output {
+                Some(p) => Box::new(std::io::BufWriter::new(
+                    store::create_private(p).with_context(|| format!("cannot create {}", p.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            let n = match format {
+                Format::Jsonl => store.export_jsonl(&mut out)?,
+                Format::Csv => store.export_csv(&mut out)?,
+            };
+            out.flush()?;
+            if output.is_some() {
+                eprintln!("exported {n} chart(s)");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CheckPipeline { file } => match Pipeline::load(&file) {
+            Ok(p) => {
+                println!("{}: ok ({} document types, pipeline {})", file.display(), p.documents.len(), p.id());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                println!("{e}:");
+                for err in &e.errors {
+                    println!("  {}: {err}", file.display());
+                }
+                Ok(ExitCode::from(1))
+            }
+        },
+        Command::Synth { .. } | Command::Eval { .. } => anyhow::bail!("WIP: synth/eval are being wired"),
+    }
 }

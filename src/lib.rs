@@ -27,7 +27,7 @@ pub mod normalize;
 pub mod ocr;
 pub mod pipeline;
 pub mod progress;
-// WIP pub mod run;
+pub mod run;
 pub mod store;
 pub mod synth;
 pub mod validate;

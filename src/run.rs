@@ -1,1 +1,453 @@
-//! TODO
+//! The batch: discover → (per chart, in parallel) decode → prepare → OCR →
+//! extract → validate → (on one thread) load.
+//!
+//! This is the one place with parallelism. A rayon pool of `--jobs` workers
+//! processes charts; each worker owns one Tesseract engine for its whole
+//! life. Results stream through a bounded channel to the calling thread,
+//! which alone talks to the database, one transaction per chart — so memory
+//! does not grow with the archive and a crash never leaves half a chart.
+//!
+//! One chart's failure (a decode error, even a panic) never ends the batch:
+//! it is recorded with its file and page, and the batch goes on.
+
+use crate::discover::{self, Chart};
+use crate::extract::{self, PageExtract, PageFacts};
+use crate::model::{ChartResult, ChartStatus, FlagCode, PageRef, SourceFile};
+use crate::normalize;
+use crate::ocr::{self, Ocr};
+use crate::pipeline::Pipeline;
+use crate::progress::{self, Progress};
+use crate::store::{self, BatchCounts, BatchInfo, Store};
+use crate::validate;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// What `chartmill run` was asked to do, checked and resolved.
+pub struct RunConfig {
+    pub archive: PathBuf,
+    pub db: PathBuf,
+    pub pipeline: Pipeline,
+    pub jobs: usize,
+    pub operator: String,
+    pub progress: progress::Mode,
+}
+
+/// Why a batch could not run at all (per-chart problems are not errors).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Discover(#[from] discover::DiscoverError),
+    #[error("cannot start {0} worker threads: {1}")]
+    Pool(usize, String),
+}
+
+/// Wall time spent in each stage, summed over workers.
+#[derive(Debug, Default)]
+pub struct StageTimes {
+    pub hash: AtomicU64,
+    pub decode: AtomicU64,
+    pub prepare: AtomicU64,
+    pub ocr: AtomicU64,
+    pub extract: AtomicU64,
+    pub validate: AtomicU64,
+    pub load: AtomicU64,
+}
+
+impl StageTimes {
+    fn add(counter: &AtomicU64, since: Instant) {
+        counter.fetch_add(since.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    }
+    /// (stage, seconds) in pipeline order.
+    pub fn seconds(&self) -> Vec<(&'static str, f64)> {
+        let s = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64 / 1e9;
+        vec![
+            ("hash", s(&self.hash)),
+            ("decode", s(&self.decode)),
+            ("prepare", s(&self.prepare)),
+            ("ocr", s(&self.ocr)),
+            ("extract", s(&self.extract)),
+            ("validate", s(&self.validate)),
+            ("load", s(&self.load)),
+        ]
+    }
+}
+
+/// What the operator reads at the end of a batch.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub batch_id: i64,
+    pub counts: BatchCounts,
+    pub elapsed: Duration,
+    pub stages: Vec<(&'static str, f64)>,
+    /// Problems found while walking the archive (path + reason).
+    pub discover_problems: Vec<String>,
+    /// Charts that failed as a whole, with the reason.
+    pub failed: Vec<String>,
+    /// Page-level errors (file and page named).
+    pub page_errors: usize,
+    pub interrupted: bool,
+    pub jobs: usize,
+}
+
+impl Summary {
+    pub fn pages_per_second(&self) -> f64 {
+        self.counts.pages as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The batch summary as printed: counts only, no patient value.
+    pub fn to_text(&self) -> String {
+        let c = &self.counts;
+        let mut s = String::new();
+        use std::fmt::Write;
+        let _ = writeln!(s, "batch {}{}", self.batch_id, if self.interrupted { " (interrupted)" } else { "" });
+        let _ = writeln!(
+            s,
+            "charts: {} found, {} processed, {} unchanged and skipped",
+            c.charts_seen, c.charts_processed, c.charts_skipped
+        );
+        let _ = writeln!(s, "  accepted:  {}", c.accepted);
+        let _ = writeln!(s, "  in review: {}", c.review);
+        for (code, n) in &c.flags {
+            let _ = writeln!(s, "    {:<18} {}", code.as_str(), n);
+        }
+        let _ = writeln!(s, "  failed:    {}", c.failed);
+        for f in &self.failed {
+            let _ = writeln!(s, "    {f}");
+        }
+        let _ = writeln!(s, "pages: {} processed ({} blank), {} page errors", c.pages, c.blank_pages, self.page_errors);
+        if !self.discover_problems.is_empty() {
+            let _ = writeln!(s, "archive problems: {}", self.discover_problems.len());
+        }
+        let _ = writeln!(
+            s,
+            "time: {:.1} s, {:.2} pages/s with {} worker(s)",
+            self.elapsed.as_secs_f64(),
+            self.pages_per_second(),
+            self.jobs
+        );
+        let total: f64 = self.stages.iter().map(|(_, t)| t).sum::<f64>().max(1e-9);
+        let _ = write!(s, "stage time (summed over workers):");
+        for (name, t) in &self.stages {
+            let _ = write!(s, " {name} {t:.1}s ({:.0}%)", 100.0 * t / total);
+        }
+        s.push('\n');
+        s
+    }
+}
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Ask a running batch to stop after the charts in flight (Ctrl-C).
+pub fn request_stop() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+fn install_interrupt_handler() {
+    // A second Ctrl-C ends at once; SQLite rolls back the open transaction.
+    let _ = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+    });
+}
+
+/// Everything a worker needs, shared read-only.
+struct Ctx<'a> {
+    pipeline: &'a Pipeline,
+    norm: normalize::Context,
+    times: StageTimes,
+    progress: Progress,
+}
+
+/// A chart to process, with its sources already hashed.
+struct Job {
+    chart: Chart,
+    sources: Vec<SourceFile>,
+}
+
+/// Run a batch over an archive.
+pub fn run(cfg: &RunConfig) -> Result<Summary, RunError> {
+    ocr::limit_tesseract_threads();
+    install_interrupt_handler();
+    let started = Instant::now();
+    let store = Store::open(&cfg.db)?;
+    let _lock = store.lock_for_run()?;
+    let found = discover::discover(&cfg.archive)?;
+    let mut summary = Summary { jobs: cfg.jobs, ..Summary::default() };
+    for p in &found.problems {
+        let line = format!("{}: {}", p.path.display(), p.reason);
+        tracing::warn!(target: "chartmill::discover", "{line}");
+        summary.discover_problems.push(line);
+    }
+    let pipeline_id = cfg.pipeline.id();
+    let batch_id = store.begin_batch(&BatchInfo::new(
+        cfg.archive.display().to_string(),
+        pipeline_id.clone(),
+        cfg.operator.clone(),
+    ))?;
+    summary.batch_id = batch_id;
+    let mut counts = BatchCounts { charts_seen: found.charts.len() as u64, ..BatchCounts::default() };
+
+    // Hash sources and skip what is already loaded unchanged.
+    let times = StageTimes::default();
+    let t = Instant::now();
+    let mut jobs = Vec::new();
+    let mut total_pages = 0u64;
+    for chart in found.charts {
+        let sources: Vec<SourceFile> = chart.files.iter().map(|f| hash_file(&f.path, &f.rel)).collect();
+        let fp = store::fingerprint(&sources);
+        if let Some(state) = store.chart_state(&chart.id)? {
+            if state.is_unchanged(&fp, &pipeline_id) {
+                counts.charts_skipped += 1;
+                continue;
+            }
+        }
+        total_pages += chart.files.iter().map(|f| crate::image::page_count(&f.path).unwrap_or(1).max(1) as u64).sum::<u64>();
+        jobs.push(Job { chart, sources });
+    }
+    StageTimes::add(&times.hash, t);
+    tracing::info!(charts = jobs.len(), skipped = counts.charts_skipped, pages = total_pages, "batch {batch_id} starts");
+
+    let ctx = Ctx {
+        pipeline: &cfg.pipeline,
+        norm: normalize::Context { today: chrono::Local::now().date_naive() },
+        times,
+        progress: Progress::new(cfg.progress, jobs.len() as u64, total_pages),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.jobs.max(1))
+        .thread_name(|i| format!("chartmill-worker-{i}"))
+        .build()
+        .map_err(|e| RunError::Pool(cfg.jobs, e.to_string()))?;
+
+    let (tx, rx) = mpsc::sync_channel::<ChartResult>(cfg.jobs.max(1) * 2);
+    let mut load_error = None;
+    std::thread::scope(|scope| {
+        let ctx = &ctx;
+        scope.spawn(move || {
+            pool.install(|| {
+                use rayon::prelude::*;
+                jobs.into_par_iter().for_each_with(tx, |tx, job| {
+                    if INTERRUPTED.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let result = process_chart_guarded(ctx, job);
+                    let _ = tx.send(result);
+                });
+            });
+        });
+        for result in rx {
+            if load_error.is_some() {
+                continue; // drain so workers finish; nothing more is loaded
+            }
+            let t = Instant::now();
+            match store.load_chart(batch_id, &result, &pipeline_id) {
+                Ok(outcome) => {
+                    counts.count_chart(&result);
+                    summary.page_errors += result.errors.len();
+                    if outcome.status() == ChartStatus::Failed {
+                        summary.failed.push(format!("{}: {}", result.chart_id, result.errors.join("; ")));
+                    }
+                    for e in &result.errors {
+                        ctx.progress.println(&format!("warning: {e}"));
+                    }
+                    tracing::debug!(chart = %result.chart_id, status = outcome.status().as_str(), "loaded");
+                }
+                Err(e) => {
+                    load_error = Some(e);
+                    request_stop();
+                }
+            }
+            StageTimes::add(&ctx.times.load, t);
+            ctx.progress.chart_done();
+        }
+    });
+    ctx.progress.finish();
+    summary.interrupted = INTERRUPTED.load(Ordering::SeqCst) && load_error.is_none();
+    store.finish_batch(batch_id, &counts, summary.interrupted || load_error.is_some())?;
+    if let Some(e) = load_error {
+        return Err(e.into());
+    }
+    summary.counts = counts;
+    summary.elapsed = started.elapsed();
+    summary.stages = ctx.times.seconds();
+    Ok(summary)
+}
+
+/// Content hash of a source file; an unreadable file gets a marker hash so
+/// that the chart is retried once it can be read.
+fn hash_file(path: &Path, rel: &str) -> SourceFile {
+    let mut hasher = blake3::Hasher::new();
+    let mut bytes = 0u64;
+    let hash = match std::fs::File::open(path) {
+        Ok(mut f) => {
+            let mut buf = vec![0u8; 1 << 16];
+            loop {
+                match f.read(&mut buf) {
+                    Ok(0) => break hasher.finalize().to_hex().to_string(),
+                    Ok(n) => {
+                        bytes += n as u64;
+                        hasher.update(&buf[..n]);
+                    }
+                    Err(e) => break format!("unreadable:{}", e.kind()),
+                }
+            }
+        }
+        Err(e) => format!("unreadable:{}", e.kind()),
+    };
+    SourceFile { file: rel.to_string(), hash, bytes }
+}
+
+/// Process one chart; a panic becomes a failed chart, not the end of the batch.
+fn process_chart_guarded(ctx: &Ctx, job: Job) -> ChartResult {
+    let id = job.chart.id.clone();
+    let sources = job.sources.clone();
+    match std::panic::catch_unwind(AssertUnwindSafe(|| process_chart(ctx, job))) {
+        Ok(r) => r,
+        Err(_) => {
+            tracing::error!(chart = %id, "internal error while processing the chart");
+            ChartResult {
+                chart_id: id.clone(),
+                sources,
+                pages: Vec::new(),
+                values: Vec::new(),
+                flags: Vec::new(),
+                document: serde_json::Value::Null,
+                errors: vec![format!("{id}: internal error while processing the chart (a bug; please report it)")],
+            }
+        }
+    }
+}
+
+fn process_chart(ctx: &Ctx, job: Job) -> ChartResult {
+    let Job { chart, sources } = job;
+    let mut pages: Vec<PageExtract> = Vec::new();
+    let mut errors = Vec::new();
+    let mut page_no = 0u32;
+    for file in &chart.files {
+        let t = Instant::now();
+        let iter = crate::image::pages(&file.path);
+        StageTimes::add(&ctx.times.decode, t);
+        let iter = match iter {
+            Ok(it) => it,
+            Err(e) => {
+                page_no += 1;
+                errors.push(format!("{}: {e}", file.rel));
+                pages.push(extract::unreadable_page(PageRef { page: page_no, file: file.rel.clone(), file_page: 0 }));
+                ctx.progress.pages_done(1);
+                continue;
+            }
+        };
+        let mut file_page = 0u32;
+        let mut it = iter.into_iter();
+        loop {
+            let t = Instant::now();
+            let Some(item) = it.next() else { break };
+            StageTimes::add(&ctx.times.decode, t);
+            page_no += 1;
+            let at = PageRef { page: page_no, file: file.rel.clone(), file_page };
+            file_page += 1;
+            let page = match item {
+                Ok(p) => p,
+                Err(e) => {
+                    errors.push(format!("{} page {}: {e}", file.rel, at.file_page + 1));
+                    pages.push(extract::unreadable_page(at));
+                    ctx.progress.pages_done(1);
+                    continue;
+                }
+            };
+            let at = PageRef { file_page: page.file_page, ..at };
+            match read_page(ctx, &page, at.clone()) {
+                Ok(p) => pages.push(p),
+                Err(e) => {
+                    errors.push(format!("{} page {}: {e}", file.rel, at.file_page + 1));
+                    pages.push(extract::unreadable_page(at));
+                }
+            }
+            ctx.progress.pages_done(1);
+        }
+    }
+    let t = Instant::now();
+    let chart_x = extract::assemble_chart(ctx.pipeline, pages);
+    let flags = validate::validate(&validate::ChartInput {
+        pipeline: ctx.pipeline,
+        pages: &chart_x.pages,
+        values: &chart_x.values,
+        header: &chart_x.header,
+        records: &chart_x.records,
+        today: ctx.norm.today,
+    });
+    let document = extract::document::build(ctx.pipeline, &chart_x.records, &chart_x.values);
+    StageTimes::add(&ctx.times.validate, t);
+    ChartResult { chart_id: chart.id, sources, pages: chart_x.pages, values: chart_x.values, flags, document, errors }
+}
+
+/// Prepare, OCR (turning the page until the text reads) and extract one page.
+fn read_page(ctx: &Ctx, page: &crate::image::DecodedPage, at: PageRef) -> Result<PageExtract, ocr::OcrError> {
+    let t = Instant::now();
+    let prepared = crate::image::prepare(&page.image, page.dpi);
+    StageTimes::add(&ctx.times.prepare, t);
+    let facts = PageFacts { rotation: prepared.rotation, skew: prepared.skew_deg, ink_fraction: prepared.ink_fraction };
+    if prepared.blank {
+        return Ok(extract::blank_page(at, facts));
+    }
+    let t = Instant::now();
+    let (ocr_page, extra_rotation) = ocr::with_thread_engine(|engine| ocr_upright(engine, &prepared.image, page.dpi))??;
+    StageTimes::add(&ctx.times.ocr, t);
+    let t = Instant::now();
+    let facts = PageFacts { rotation: (facts.rotation + extra_rotation) % 360, ..facts };
+    let x = extract::extract_page(ctx.pipeline, at, &ocr_page, facts, &ctx.norm);
+    StageTimes::add(&ctx.times.extract, t);
+    Ok(x)
+}
+
+/// Share of confident words under which a page is tried in other orientations.
+const UPRIGHT_MIN_SHARE: f32 = 0.5;
+
+/// OCR a page; when little of what is read is confident text, the page is
+/// probably upside down or sideways: try the other orientations and keep the
+/// one that reads best. Returns the extra clockwise rotation applied.
+fn ocr_upright(engine: &mut impl Ocr, image: &image::GrayImage, dpi: u32) -> Result<(crate::model::OcrPage, u32), ocr::OcrError> {
+    let first = engine.recognize(image, dpi)?;
+    if reads_well(&first) {
+        return Ok((first, 0));
+    }
+    let mut best = (extract::text_quality(&first), first, 0u32);
+    for rot in [180u32, 90, 270] {
+        let turned = match rot {
+            90 => image::imageops::rotate90(image),
+            180 => image::imageops::rotate180(image),
+            _ => image::imageops::rotate270(image),
+        };
+        let page = engine.recognize(&turned, dpi)?;
+        let q = extract::text_quality(&page);
+        let good = reads_well(&page);
+        if q > best.0 {
+            best = (q, page, rot);
+        }
+        if good {
+            break;
+        }
+    }
+    Ok((best.1, best.2))
+}
+
+fn reads_well(page: &crate::model::OcrPage) -> bool {
+    let total = page.words.len();
+    if total < 10 {
+        return false;
+    }
+    extract::meaningful_words(page) as f32 >= UPRIGHT_MIN_SHARE * total as f32
+}
+
+/// Flag counts of a summary as a map for printing and JSON.
+pub fn flag_counts(counts: &BatchCounts) -> BTreeMap<&'static str, u64> {
+    counts.flags.iter().map(|(c, n)| (FlagCode::as_str(*c), *n)).collect()
+}
