@@ -27,6 +27,7 @@ pub mod normalize;
 pub mod ocr;
 pub mod pipeline;
 pub mod progress;
+pub mod review;
 pub mod run;
 pub mod store;
 pub mod synth;

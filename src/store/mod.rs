@@ -51,6 +51,7 @@
 mod export;
 mod load;
 mod query;
+mod review;
 pub mod schema;
 #[cfg(test)]
 mod tests;
@@ -58,6 +59,7 @@ mod tests;
 pub use export::{create_private, csv_safe, CSV_HEADER, EXPORT_KEYS};
 pub use load::{fingerprint, ChartState, LoadOutcome};
 pub use query::{AuditRecord, BatchRecord, ChartRow, KnownPatient, StoredFlag, StoredValue};
+pub use review::{OpenFlag, QueueEntry, QueuedChart, ReviewState, ReviewTx};
 
 use crate::model::{ChartResult, ChartStatus, FlagCode, PageStatus};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};

@@ -1,0 +1,425 @@
+//! `chartmill review …`: the review station's commands.
+//!
+//! Exit codes: 0 done; 1 refused (nothing was changed: an open flag, a value
+//! that fails validation, a bad worklist row, …), with the reason on
+//! standard error; errors that stop the command (no database, I/O) are
+//! returned to the caller (exit 2).
+//!
+//! Only `show` prints patient values, to standard output; every other
+//! message names charts, fields, flags and rules only.
+
+use super::crop::{self, CropOutcome};
+use super::duplicates::{Identity, MatchKind, Origin, PatientIndex};
+use super::{worklist, FlagSelector, Refusal, ReviewError};
+use crate::model::FlagCode;
+use crate::pipeline::Pipeline;
+use crate::store::{self, AuditEntry, ReviewState, Store};
+use anyhow::Context as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Options every review command takes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Common {
+    /// The chartmill database.
+    #[arg(long)]
+    pub db: PathBuf,
+    /// Who does it, recorded in the audit; default: the OS user.
+    #[arg(long)]
+    pub operator: Option<String>,
+}
+
+impl Common {
+    fn operator(&self) -> Result<String, Refusal> {
+        let op = self.operator.clone().unwrap_or_else(crate::cli::os_user);
+        if op.trim().is_empty() || (self.operator.is_none() && op == "unknown") {
+            return Err(Refusal::NoOperator);
+        }
+        Ok(op.trim().to_string())
+    }
+
+    fn open(&self) -> anyhow::Result<Store> {
+        if !self.db.is_file() {
+            anyhow::bail!("no database at {}", self.db.display());
+        }
+        Ok(Store::open(&self.db)?)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum WorklistFormat {
+    Csv,
+}
+
+fn parse_code(s: &str) -> Result<FlagCode, String> {
+    FlagCode::parse(s).ok_or_else(|| {
+        format!("unknown flag code; one of: {}", FlagCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", "))
+    })
+}
+
+/// The review station.
+#[derive(clap::Subcommand, Debug)]
+pub enum ReviewCommand {
+    /// Charts waiting for review, oldest first, with their open flag codes.
+    List {
+        #[command(flatten)]
+        common: Common,
+        /// Only charts with an open flag of this code.
+        #[arg(long, value_parser = parse_code)]
+        code: Option<FlagCode>,
+    },
+    /// A chart's values (with confidence and page), its flags, and a cropped
+    /// image of each flagged field.
+    Show {
+        chart: String,
+        #[command(flatten)]
+        common: Common,
+        /// Folder for the crops (one folder per chart; files readable by their owner only).
+        #[arg(long, default_value = "chartmill-crops")]
+        crops: PathBuf,
+        /// Do not write crops.
+        #[arg(long)]
+        no_crops: bool,
+        /// The archive folder, when it is not where the batch found it.
+        #[arg(long)]
+        archive: Option<PathBuf>,
+    },
+    /// Correct a value: normalised and validated like an extracted one, or refused.
+    /// Resolves the open flags on the field.
+    Set {
+        chart: String,
+        /// The field as flagged, e.g. `patient.dob`, `patient.name`, `encounters[0].npi`.
+        field: String,
+        /// The value as written on the page.
+        #[arg(allow_hyphen_values = true)]
+        value: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: Common,
+        /// The pipeline file the chart was read with; the bundled default if absent.
+        #[arg(long)]
+        pipeline: Option<PathBuf>,
+    },
+    /// Waive open flags with a reason: by id (`--flag`, see `show`) or by code (and field).
+    Waive {
+        chart: String,
+        #[arg(long)]
+        flag: Option<i64>,
+        #[arg(long, value_parser = parse_code)]
+        code: Option<FlagCode>,
+        #[arg(long)]
+        field: Option<String>,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Load a chart into the validated tables; refused while a flag is open.
+    Approve {
+        chart: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Keep a chart out of the validated tables, with a reason.
+    Reject {
+        chart: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Write the worklist: one row per open flag, with empty `new_value` and `reason` columns to fill in.
+    Export {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum, default_value_t = WorklistFormat::Csv)]
+        format: WorklistFormat,
+        /// Output file (readable by its owner only); standard output if absent.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Apply a filled-in worklist: all rows or none; each bad row is reported with its line.
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// The pipeline file the charts were read with; the bundled default if absent.
+        #[arg(long)]
+        pipeline: Option<PathBuf>,
+    },
+}
+
+fn load_pipeline(path: Option<&Path>) -> anyhow::Result<Pipeline> {
+    match path {
+        None => Ok(Pipeline::default_pipeline()),
+        Some(p) => Pipeline::load(p).map_err(|e| {
+            let list: Vec<String> = e.errors.iter().map(|x| format!("  {x}")).collect();
+            anyhow::anyhow!("{e}:\n{}", list.join("\n"))
+        }),
+    }
+}
+
+/// Run a review command. A refusal prints its reason and exits 1.
+pub fn dispatch(cmd: ReviewCommand) -> anyhow::Result<ExitCode> {
+    match run(cmd) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) => match e.downcast::<ReviewError>() {
+            Ok(ReviewError::Refused(r)) => {
+                eprintln!("refused: {r}");
+                Ok(ExitCode::from(1))
+            }
+            Ok(other) => Err(other.into()),
+            Err(e) => match e.downcast::<Refusal>() {
+                Ok(r) => {
+                    eprintln!("refused: {r}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(e),
+            },
+        },
+    }
+}
+
+fn run(cmd: ReviewCommand) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match cmd {
+        ReviewCommand::List { common, code } => {
+            common.operator()?;
+            let store = common.open()?;
+            let queue = store.review_queue(code)?;
+            for q in &queue {
+                let codes: Vec<String> = q
+                    .open
+                    .iter()
+                    .map(|(c, n)| if *n > 1 { format!("{c} ({n})") } else { c.to_string() })
+                    .collect();
+                writeln!(out, "{}  {}  {}", q.queued_at, q.chart_id, codes.join(", "))?;
+            }
+            writeln!(out, "{} chart(s) waiting for review", queue.len())?;
+        }
+        ReviewCommand::Show { chart, common, crops, no_crops, archive } => {
+            let operator = common.operator()?;
+            let store = common.open()?;
+            show(&store, &operator, &chart, (!no_crops).then_some(crops.as_path()), archive.as_deref(), &mut out)?;
+        }
+        ReviewCommand::Set { chart, field, value, reason, common, pipeline } => {
+            let operator = common.operator()?;
+            let pipeline = load_pipeline(pipeline.as_deref())?;
+            let store = common.open()?;
+            let done = super::correct(&store, &pipeline, &operator, &chart, &field, &value, &reason)?;
+            writeln!(out, "chart {chart}: {field} corrected")?;
+            for r in &done.resolved {
+                writeln!(out, "  resolved {r}")?;
+            }
+            for r in &done.raised {
+                writeln!(out, "  raised {r}")?;
+            }
+            open_count(&store, &chart, &mut out)?;
+        }
+        ReviewCommand::Waive { chart, flag, code, field, reason, common } => {
+            let operator = common.operator()?;
+            let store = common.open()?;
+            let which = FlagSelector { id: flag, code, field };
+            for w in super::waive(&store, &operator, &chart, &which, &reason)? {
+                writeln!(out, "chart {chart}: waived {w}")?;
+            }
+            open_count(&store, &chart, &mut out)?;
+        }
+        ReviewCommand::Approve { chart, reason, common } => {
+            let operator = common.operator()?;
+            let store = common.open()?;
+            super::approve(&store, &operator, &chart, reason.as_deref())?;
+            writeln!(out, "chart {chart}: approved and loaded into the validated tables")?;
+        }
+        ReviewCommand::Reject { chart, reason, common } => {
+            let operator = common.operator()?;
+            let store = common.open()?;
+            super::reject(&store, &operator, &chart, &reason)?;
+            writeln!(out, "chart {chart}: rejected")?;
+        }
+        ReviewCommand::Export { common, format: WorklistFormat::Csv, output } => {
+            let operator = common.operator()?;
+            let store = common.open()?;
+            let done = match &output {
+                Some(p) => {
+                    let file = store::create_private(p).with_context(|| format!("cannot create {}", p.display()))?;
+                    let mut w = std::io::BufWriter::new(file);
+                    let done = worklist::export(&store, &operator, &mut w, &p.display().to_string())?;
+                    w.flush().with_context(|| format!("cannot write {}", p.display()))?;
+                    done
+                }
+                None => worklist::export(&store, &operator, &mut out, "standard output")?,
+            };
+            eprintln!("worklist: {} open flag(s) of {} chart(s)", done.flags, done.charts);
+        }
+        ReviewCommand::Import { file, common, pipeline } => {
+            let operator = common.operator()?;
+            let pipeline = load_pipeline(pipeline.as_deref())?;
+            let store = common.open()?;
+            let mut input = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+            let done = worklist::import(&store, &pipeline, &operator, &file, &mut input)?;
+            writeln!(
+                out,
+                "worklist {}: {} correction(s), {} waiver(s) on {} chart(s); {} row(s) left alone",
+                file.display(),
+                done.corrections,
+                done.waivers,
+                done.charts,
+                done.skipped
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn open_count(store: &Store, chart: &str, out: &mut dyn Write) -> anyhow::Result<()> {
+    let open = store.flags_for(chart)?.iter().filter(|f| f.is_open()).count();
+    if open == 0 {
+        writeln!(out, "chart {chart}: no open flag left; approve it with `chartmill review approve {chart}`")?;
+    } else {
+        writeln!(out, "chart {chart}: {open} open flag(s) left")?;
+    }
+    Ok(())
+}
+
+fn identity_line(who: &Identity) -> String {
+    let or_dash = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
+    format!(
+        "MRN {}, name {}, {}, born {}",
+        or_dash(&who.mrn),
+        or_dash(&who.family),
+        or_dash(&who.given),
+        or_dash(&who.dob)
+    )
+}
+
+/// Print a chart for the reviewer (patient values, to `out` only), write
+/// the crops of its flagged fields, and audit the view.
+pub fn show(
+    store: &Store,
+    operator: &str,
+    chart_id: &str,
+    crops: Option<&Path>,
+    archive: Option<&Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let operator = super::check_operator(operator)?;
+    let state: ReviewState = store
+        .review_state(chart_id)?
+        .ok_or_else(|| ReviewError::from(Refusal::NoChart { chart_id: chart_id.to_string() }))?;
+    let waiting = match &state.queue {
+        Some(q) if state.is_waiting() => format!("waiting since {}", q.queued_at),
+        Some(q) => format!(
+            "queue entry {} by {} at {}",
+            q.state,
+            q.resolved_by.as_deref().unwrap_or("-"),
+            q.resolved_at.as_deref().unwrap_or("-")
+        ),
+        None => "not queued".into(),
+    };
+    writeln!(out, "chart {}", state.chart_id)?;
+    writeln!(out, "  status {} ({waiting}); pipeline {}; batch {}", state.status.as_str(), state.pipeline_id, state.batch_id)?;
+
+    writeln!(out, "pages:")?;
+    for p in &state.pages {
+        writeln!(
+            out,
+            "  {:>3}  {} (page {} of the file)  {}  {}  rotation {}  skew {:.1}  words {}  conf {:.0}",
+            p.at.page,
+            p.at.file,
+            p.at.file_page + 1,
+            p.doc_type.as_deref().unwrap_or("-"),
+            p.status.as_str(),
+            p.rotation,
+            p.skew,
+            p.words,
+            p.mean_conf
+        )?;
+    }
+
+    let open_fields: std::collections::HashSet<&str> =
+        state.open_flags().filter_map(|f| f.flag.field.as_deref()).collect();
+    writeln!(out, "values (! = field with an open flag):")?;
+    let width = state.values.iter().map(|v| v.value.path.len()).max().unwrap_or(0);
+    for sv in &state.values {
+        let v = &sv.value;
+        let mark = if open_fields.contains(v.field.as_str()) { '!' } else { ' ' };
+        let shown = match &v.value {
+            Some(x) => x.to_string(),
+            None => format!("(not normalised: {}) read as {:?}", v.error.as_deref().unwrap_or("no value"), v.raw),
+        };
+        let field = if v.field != v.path { format!("  [field {}]", v.field) } else { String::new() };
+        writeln!(
+            out,
+            "{mark} {:<width$}  {shown}  (conf {:.0}, page {}){field}",
+            v.path, v.prov.conf, v.prov.page
+        )?;
+    }
+
+    let crops_made = match (crops, state.is_waiting()) {
+        (Some(dir), true) => {
+            let archive = archive.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&state.archive));
+            crop::write_crops(&state, &archive, dir).with_context(|| format!("cannot write crops under {}", dir.display()))?
+        }
+        _ => Vec::new(),
+    };
+    writeln!(out, "flags:")?;
+    for f in &state.flags {
+        let state_text = match (&f.resolved_at, &f.resolution) {
+            (None, _) => "open".to_string(),
+            (Some(at), r) => format!(
+                "resolved by {} at {at}: {}",
+                f.resolved_by.as_deref().unwrap_or("-"),
+                r.as_deref().unwrap_or("-")
+            ),
+        };
+        writeln!(
+            out,
+            "  [{}] {} {}{}: {}  ({state_text})",
+            f.id,
+            f.flag.code,
+            f.flag.field.as_deref().unwrap_or("(chart)"),
+            f.flag.page.map(|p| format!(" page {p}")).unwrap_or_default(),
+            f.flag.reason
+        )?;
+        for c in crops_made.iter().filter(|c| c.flag_id == f.id) {
+            match &c.outcome {
+                CropOutcome::Written(p) => writeln!(out, "       crop: {}", p.display())?,
+                CropOutcome::Skipped(why) => writeln!(out, "       no crop: {why}")?,
+            }
+        }
+    }
+
+    if state.flags.iter().any(|f| f.flag.code == FlagCode::DuplicatePatient) {
+        let who = state.document.as_ref().map(Identity::from_document).unwrap_or_default();
+        let matches = PatientIndex::from_store(store)?.matches(&state.chart_id, &who);
+        writeln!(out, "duplicate patient:")?;
+        writeln!(out, "  this chart: {}", identity_line(&who))?;
+        if matches.is_empty() {
+            writeln!(out, "  no other chart matches any more (see the flag's reason for the chart it named)")?;
+        }
+        for m in &matches {
+            let kind = match m.kind {
+                MatchKind::Overlay { .. } => "same MRN, another person",
+                MatchKind::Duplicate => "same person, another MRN",
+            };
+            let origin = match m.origin {
+                Origin::Loaded => "loaded",
+                Origin::Batch => "this batch",
+            };
+            writeln!(out, "  chart {} ({origin}; {kind}): {}", m.other_chart, identity_line(&m.other))?;
+        }
+    }
+
+    let written = crops_made.iter().filter(|c| matches!(c.outcome, CropOutcome::Written(_))).count();
+    let reason = match crops {
+        Some(dir) if written > 0 => format!("values shown; {written} crop(s) written under {}", dir.display()),
+        _ => "values shown".to_string(),
+    };
+    store.audit(&AuditEntry { operator, action: "viewed", chart_id: Some(chart_id), reason: Some(&reason), ..AuditEntry::default() })?;
+    Ok(())
+}

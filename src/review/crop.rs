@@ -1,0 +1,185 @@
+//! Cropped images of flagged fields, for the reviewer: the field's box with
+//! a margin, never the whole page (minimum necessary).
+//!
+//! A stored box is in the coordinates of the page as OCR saw it: decoded,
+//! prepared (turned upright, deskewed) by [`crate::image::prepare`] and then
+//! turned by the extra quarter turns OCR tried (`run::read_page`).
+//! `pages.rotation` holds the sum, so the page is decoded and prepared again
+//! the same way and the difference is turned. The source file must still
+//! have the content hash recorded when it was read; otherwise the crop is
+//! skipped rather than showing the wrong place.
+//!
+//! Crops carry patient data: they are written under the given folder, one
+//! folder per chart (mode 0700), files mode 0600.
+
+use crate::model::{BBox, PageInfo};
+use crate::store::{create_private, ReviewState};
+use image::GrayImage;
+use std::collections::HashMap;
+use std::io::Read;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+/// The margin around a box: a sixth of an inch, at least the box's height.
+fn margin(bbox: &BBox, dpi: u32) -> u32 {
+    (dpi / 6).max(bbox.h).max(8)
+}
+
+/// One flagged field's crop.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Crop {
+    pub flag_id: i64,
+    pub field: String,
+    pub page: Option<u32>,
+    pub outcome: CropOutcome,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CropOutcome {
+    Written(PathBuf),
+    /// Why there is no crop (no box, source changed, page unreadable).
+    Skipped(String),
+}
+
+/// A file or folder name from a chart id or a field path.
+fn file_name_part(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect()
+}
+
+/// Where each open flag with a field points: its page and the union of the
+/// boxes of the field's values on it (the flag's page first).
+fn regions(state: &ReviewState) -> Vec<(i64, String, Result<(u32, BBox), String>)> {
+    let mut out = Vec::new();
+    for f in state.flags.iter().filter(|f| f.is_open()) {
+        let Some(field) = &f.flag.field else { continue };
+        let boxes: Vec<(u32, BBox)> = state
+            .values
+            .iter()
+            .filter(|v| &v.value.field == field && v.value.prov.bbox.w > 0 && v.value.prov.bbox.h > 0)
+            .map(|v| (v.value.prov.page, v.value.prov.bbox))
+            .collect();
+        let page = f.flag.page.filter(|p| boxes.iter().any(|(bp, _)| bp == p)).or_else(|| boxes.first().map(|(p, _)| *p));
+        let region = match page {
+            Some(p) => {
+                let bbox = boxes.iter().filter(|(bp, _)| *bp == p).fold(BBox::default(), |acc, (_, b)| acc.union(b));
+                Ok((p, bbox))
+            }
+            None => Err("no box: the value was not read on a page".to_string()),
+        };
+        out.push((f.id, field.clone(), region));
+    }
+    out
+}
+
+/// blake3 of a file, as the runner computed it.
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(h.finalize().to_hex().to_string());
+        }
+        h.update(&buf[..n]);
+    }
+}
+
+/// The page as OCR saw it: decoded, prepared, turned by the extra rotation.
+fn upright_page(state: &ReviewState, archive: &Path, info: &PageInfo) -> Result<(GrayImage, u32), String> {
+    let path = archive.join(&info.at.file);
+    let stored = state.sources.iter().find(|s| s.file == info.at.file).map(|s| s.hash.as_str());
+    let hash = hash_file(&path).map_err(|e| format!("source file {} cannot be read: {e}", path.display()))?;
+    if stored != Some(hash.as_str()) {
+        return Err(format!("source file {} changed since it was read", path.display()));
+    }
+    let mut pages = crate::image::pages(&path).map_err(|e| format!("{}: {e}", info.at.file))?;
+    let page = pages
+        .nth(info.at.file_page as usize)
+        .ok_or_else(|| format!("{} has no page {}", info.at.file, info.at.file_page + 1))?
+        .map_err(|e| format!("{} page {}: {e}", info.at.file, info.at.file_page + 1))?;
+    let prepared = crate::image::prepare(&page.image, page.dpi);
+    let extra = (info.rotation % 360 + 360 - prepared.rotation % 360) % 360;
+    let image = match extra {
+        90 => image::imageops::rotate90(&prepared.image),
+        180 => image::imageops::rotate180(&prepared.image),
+        270 => image::imageops::rotate270(&prepared.image),
+        _ => prepared.image,
+    };
+    Ok((image, page.dpi))
+}
+
+/// The box with its margin, clamped to the page; `None` when it lies outside.
+pub fn crop_box(bbox: &BBox, dpi: u32, width: u32, height: u32) -> Option<BBox> {
+    let m = margin(bbox, dpi);
+    let x0 = bbox.x.saturating_sub(m);
+    let y0 = bbox.y.saturating_sub(m);
+    let x1 = bbox.right().saturating_add(m).min(width);
+    let y1 = bbox.bottom().saturating_add(m).min(height);
+    (x0 < x1 && y0 < y1).then(|| BBox { x: x0, y: y0, w: x1 - x0, h: y1 - y0 })
+}
+
+/// Write a crop of every open flagged field of the chart under
+/// `dir/<chart id>/flag-<id>-<field>.png`. The source files are found under
+/// `archive`. A crop that cannot be made is reported, not an error.
+pub fn write_crops(state: &ReviewState, archive: &Path, dir: &Path) -> std::io::Result<Vec<Crop>> {
+    let regions = regions(state);
+    let chart_dir = dir.join(file_name_part(&state.chart_id));
+    if regions.iter().any(|(_, _, r)| r.is_ok()) {
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&chart_dir)?;
+    }
+    let mut pages: HashMap<u32, Result<(GrayImage, u32), String>> = HashMap::new();
+    let mut out = Vec::new();
+    for (flag_id, field, region) in regions {
+        let (page, bbox) = match region {
+            Ok(r) => r,
+            Err(why) => {
+                out.push(Crop { flag_id, field, page: None, outcome: CropOutcome::Skipped(why) });
+                continue;
+            }
+        };
+        let loaded = pages.entry(page).or_insert_with(|| {
+            let info = state.pages.iter().find(|p| p.at.page == page).ok_or_else(|| format!("no page {page}"))?;
+            upright_page(state, archive, info)
+        });
+        let outcome = match loaded {
+            Err(why) => CropOutcome::Skipped(why.clone()),
+            Ok((image, dpi)) => match crop_box(&bbox, *dpi, image.width(), image.height()) {
+                None => CropOutcome::Skipped("the box lies outside the page".into()),
+                Some(c) => {
+                    let crop = image::imageops::crop_imm(image, c.x, c.y, c.w, c.h).to_image();
+                    let path = chart_dir.join(format!("flag-{flag_id}-{}.png", file_name_part(&field)));
+                    let file = create_private(&path)?;
+                    let mut w = std::io::BufWriter::new(file);
+                    image::DynamicImage::ImageLuma8(crop)
+                        .write_with_encoder(image::codecs::png::PngEncoder::new(&mut w))
+                        .map_err(std::io::Error::other)?;
+                    std::io::Write::flush(&mut w)?;
+                    CropOutcome::Written(path)
+                }
+            },
+        };
+        out.push(Crop { flag_id, field, page: Some(page), outcome });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crop_box_adds_a_margin_and_stays_on_the_page() {
+        let b = BBox { x: 100, y: 200, w: 300, h: 40 };
+        assert_eq!(crop_box(&b, 300, 2550, 3300), Some(BBox { x: 50, y: 150, w: 400, h: 140 }));
+        let edge = BBox { x: 10, y: 3280, w: 100, h: 20 };
+        assert_eq!(crop_box(&edge, 300, 2550, 3300), Some(BBox { x: 0, y: 3230, w: 160, h: 70 }));
+        assert_eq!(crop_box(&BBox { x: 5000, y: 0, w: 10, h: 10 }, 300, 2550, 3300), None);
+    }
+
+    #[test]
+    fn names_are_safe() {
+        assert_eq!(file_name_part("box-01/thompson margaret"), "box-01_thompson_margaret");
+        assert_eq!(file_name_part("encounters[0].npi"), "encounters_0_.npi");
+    }
+}

@@ -1,0 +1,650 @@
+//! One chart under review, in memory: the reviewer's corrections and
+//! waivers are applied and checked here, then written by the store in one
+//! transaction ([`Draft::write`]).
+//!
+//! A correction is normalised and validated as an extracted value would be:
+//! the value goes through [`crate::extract::field_values`] with the field's
+//! value type from the pipeline, and the corrected chart through
+//! [`crate::validate::validate`]. The chart's records (which document page is
+//! which encounter, which values form a table row) are rebuilt from the
+//! stored pages and values, the way `extract::assemble_chart` numbered them;
+//! the page labels (`header`) are not stored, so `identity_mismatch` is not
+//! raised again by a correction (the flag stays until it is corrected or
+//! waived).
+
+use super::duplicates::{self, Identity, Origin, PatientIndex};
+use super::Refusal;
+use crate::extract;
+use crate::model::{BBox, FieldValue, Flag, FlagCode, PageInfo, Provenance, RecordKind, RecordRef};
+use crate::normalize;
+use crate::pipeline::{Pipeline, ValueType};
+use crate::store::{AuditEntry, ReviewState, ReviewTx, Store, StoreError};
+use crate::validate;
+use chrono::NaiveDate;
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// The confidence recorded for a value a reviewer typed.
+pub const REVIEWED_CONF: f32 = 100.0;
+
+/// Codes that validation raises from the values alone: a correction can
+/// make them appear or disappear on other fields.
+const RECOMPUTED: [FlagCode; 4] =
+    [FlagCode::MissingField, FlagCode::LowConfidence, FlagCode::InvalidValue, FlagCode::ImplausibleDate];
+
+/// The patient index, read from the store the first time it is needed
+/// (a correction of the patient's name, MRN or DOB) and kept up to date
+/// with the corrections of the same transaction.
+pub struct LazyIndex<'s> {
+    store: &'s Store,
+    index: Option<PatientIndex>,
+}
+
+impl<'s> LazyIndex<'s> {
+    pub fn new(store: &'s Store) -> LazyIndex<'s> {
+        LazyIndex { store, index: None }
+    }
+
+    pub fn get(&mut self) -> Result<&mut PatientIndex, StoreError> {
+        if self.index.is_none() {
+            self.index = Some(PatientIndex::from_store(self.store)?);
+        }
+        Ok(self.index.as_mut().expect("just built"))
+    }
+}
+
+/// A flag of the draft: stored (with its id) or raised by a correction.
+#[derive(Clone, Debug)]
+pub struct DraftFlag {
+    pub id: Option<i64>,
+    pub flag: Flag,
+    /// Open when the draft was loaded (or raised in it).
+    pub was_open: bool,
+    /// The stored resolution (`waived: …`, `corrected: …`), if any.
+    pub stored_resolution: Option<String>,
+    /// Resolved in this draft, with its resolution.
+    pub resolved_now: Option<String>,
+}
+
+impl DraftFlag {
+    pub fn is_open(&self) -> bool {
+        self.was_open && self.resolved_now.is_none()
+    }
+
+    fn is_waived(&self) -> bool {
+        let r = self.resolved_now.as_deref().or(self.stored_resolution.as_deref());
+        r.is_some_and(|r| r.starts_with("waived"))
+    }
+
+    /// `flag 12 low_confidence patient.dob page 1` (no value).
+    pub fn describe(&self) -> String {
+        let mut s = match self.id {
+            Some(id) => format!("flag {id} {}", self.flag.code),
+            None => format!("new flag {}", self.flag.code),
+        };
+        if let Some(f) = &self.flag.field {
+            s.push(' ');
+            s.push_str(f);
+        }
+        if let Some(p) = self.flag.page {
+            s.push_str(&format!(" page {p}"));
+        }
+        s.push_str(": ");
+        s.push_str(&self.flag.reason);
+        s
+    }
+}
+
+/// One audit row of the draft (the chart id and operator are added on write).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditLine {
+    pub action: &'static str,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// What a correction did.
+#[derive(Clone, Debug, Default)]
+pub struct Corrected {
+    pub old_value: Option<String>,
+    pub new_value: String,
+    /// Flags resolved: those on the field, and those no longer raised.
+    pub resolved: Vec<String>,
+    /// Flags the correction raised on other fields (or a duplicate patient).
+    pub raised: Vec<String>,
+}
+
+/// Which open flags to waive.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlagSelector {
+    pub id: Option<i64>,
+    pub code: Option<FlagCode>,
+    pub field: Option<String>,
+}
+
+impl FlagSelector {
+    fn matches(&self, f: &DraftFlag) -> bool {
+        self.id.is_none_or(|id| f.id == Some(id))
+            && self.code.is_none_or(|c| f.flag.code == c)
+            && self.field.as_ref().is_none_or(|field| f.flag.field.as_ref() == Some(field))
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(id) = self.id {
+            parts.push(format!("id {id}"));
+        }
+        if let Some(c) = self.code {
+            parts.push(format!("code {c}"));
+        }
+        if let Some(f) = &self.field {
+            parts.push(format!("field {f}"));
+        }
+        parts.join(", ")
+    }
+}
+
+/// A chart in review with the reviewer's changes, not yet written.
+#[derive(Debug)]
+pub struct Draft {
+    pub state: ReviewState,
+    /// Current values with the pipeline version that read them.
+    pub values: Vec<(FieldValue, String)>,
+    pub flags: Vec<DraftFlag>,
+    pub document: Option<Json>,
+    values_changed: bool,
+    pub audit: Vec<AuditLine>,
+}
+
+impl Draft {
+    /// A draft of a chart that waits for review.
+    pub fn new(state: ReviewState) -> Result<Draft, Refusal> {
+        if !state.is_waiting() {
+            return Err(Refusal::NotWaiting { chart_id: state.chart_id.clone(), status: state.status.as_str().into() });
+        }
+        let values = state.values.iter().map(|v| (v.value.clone(), v.pipeline_id.clone())).collect();
+        let flags = state
+            .flags
+            .iter()
+            .map(|f| DraftFlag {
+                id: Some(f.id),
+                flag: f.flag.clone(),
+                was_open: f.is_open(),
+                stored_resolution: f.resolution.clone(),
+                resolved_now: None,
+            })
+            .collect();
+        let document = state.document.clone();
+        Ok(Draft { state, values, flags, document, values_changed: false, audit: Vec::new() })
+    }
+
+    pub fn chart_id(&self) -> &str {
+        &self.state.chart_id
+    }
+
+    /// Anything to write.
+    pub fn is_changed(&self) -> bool {
+        !self.audit.is_empty()
+    }
+
+    pub fn open_flags(&self) -> impl Iterator<Item = &DraftFlag> {
+        self.flags.iter().filter(|f| f.is_open())
+    }
+
+    pub fn flag(&self, id: i64) -> Option<&DraftFlag> {
+        self.flags.iter().find(|f| f.id == Some(id))
+    }
+
+    fn field_values(&self) -> Vec<FieldValue> {
+        self.values.iter().map(|(v, _)| v.clone()).collect()
+    }
+
+    /// The values of a field, for display and the audit.
+    pub fn display_field(&self, field: &str) -> Option<String> {
+        display(self.values.iter().map(|(v, _)| v).filter(|v| v.field == field))
+    }
+
+    fn check_pipeline(&self, pipeline: &Pipeline) -> Result<(), Refusal> {
+        if self.state.pipeline_id != pipeline.id() {
+            return Err(Refusal::PipelineMismatch {
+                chart_id: self.chart_id().into(),
+                chart: self.state.pipeline_id.clone(),
+                given: pipeline.id(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Correct `field` to the text `raw`: normalised and validated like an
+    /// extracted value, or refused. Resolves the open flags on the field and
+    /// those validation no longer raises; raises those it newly raises on
+    /// other fields; re-checks duplicate patients when an identity field
+    /// changed (`index` is built on demand).
+    pub fn correct(
+        &mut self,
+        pipeline: &Pipeline,
+        today: NaiveDate,
+        index: &mut LazyIndex<'_>,
+        field: &str,
+        raw: &str,
+        reason: &str,
+    ) -> Result<Corrected, super::ReviewError> {
+        let chart_id = self.chart_id().to_string();
+        let reason = required_reason(reason, "correct a value")?;
+        self.check_pipeline(pipeline)?;
+        let current = self.field_values();
+        let kind = field_kind(pipeline, field, &current).ok_or_else(|| Refusal::UnknownField {
+            chart_id: chart_id.clone(),
+            field: field.into(),
+            hint: unknown_field_hint(field, &current, self.open_flags()),
+        })?;
+        let current_records = records(pipeline, &self.state.pages, &current);
+        let prov = self.provenance_for(pipeline, &current_records, field)?;
+        let ctx = normalize::Context { today };
+        let mut new_values = extract::field_values(field, kind, raw, prov, &ctx);
+        if let Some(err) = new_values.iter().find_map(|v| v.error.clone()) {
+            return Err(Refusal::NotNormalised { chart_id, field: field.into(), kind: kind.as_str(), error: err }.into());
+        }
+        for v in &mut new_values {
+            v.prov.conf = REVIEWED_CONF;
+        }
+
+        // The corrected chart: the field's values replaced in place.
+        let pos = self.values.iter().position(|(v, _)| v.field == field);
+        let pipeline_id = self.state.pipeline_id.clone();
+        let mut after: Vec<(FieldValue, String)> =
+            self.values.iter().filter(|(v, _)| v.field != field).cloned().collect();
+        let at = pos.map_or(after.len(), |p| self.values[..p].iter().filter(|(v, _)| v.field != field).count());
+        after.splice(at..at, new_values.iter().map(|v| (v.clone(), pipeline_id.clone())));
+        let after_values: Vec<FieldValue> = after.iter().map(|(v, _)| v.clone()).collect();
+
+        let validate_all = |vals: &[FieldValue]| {
+            let recs = records(pipeline, &self.state.pages, vals);
+            validate::validate(&validate::ChartInput {
+                pipeline,
+                pages: &self.state.pages,
+                values: vals,
+                header: &[],
+                records: &recs,
+                today,
+            })
+        };
+        let before_flags = validate_all(&current);
+        let after_flags = validate_all(&after_values);
+        let on_field: Vec<String> = after_flags
+            .iter()
+            .filter(|f| f.field.as_deref() == Some(field))
+            .map(|f| format!("{}: {}", f.code, f.reason))
+            .collect();
+        if !on_field.is_empty() {
+            return Err(Refusal::FailsValidation { chart_id, field: field.into(), flags: on_field }.into());
+        }
+
+        // Apply.
+        let old_value = self.display_field(field);
+        let new_value = display(new_values.iter()).unwrap_or_default();
+        self.values = after;
+        self.values_changed = true;
+        let new_records = records(pipeline, &self.state.pages, &after_values);
+        self.document = Some(extract::document::build(pipeline, &new_records, &after_values));
+        self.audit.push(AuditLine {
+            action: "corrected",
+            field: Some(field.into()),
+            old_value: old_value.clone(),
+            new_value: Some(new_value.clone()),
+            reason: Some(reason.into()),
+        });
+        let mut out = Corrected { old_value, new_value, ..Corrected::default() };
+
+        let key = |f: &Flag| (f.code, f.field.clone(), f.page);
+        let before_keys: HashSet<_> = before_flags.iter().map(key).collect();
+        let after_keys: HashSet<_> = after_flags.iter().map(key).collect();
+        let corrected = format!("corrected: {reason}");
+        let gone = format!("no longer raised after the correction of {field}");
+        for i in 0..self.flags.len() {
+            let f = &self.flags[i];
+            if !f.is_open() {
+                continue;
+            }
+            let resolution = if f.flag.field.as_deref() == Some(field) {
+                corrected.clone()
+            } else if RECOMPUTED.contains(&f.flag.code)
+                && before_keys.contains(&key(&f.flag))
+                && !after_keys.contains(&key(&f.flag))
+            {
+                gone.clone()
+            } else {
+                continue;
+            };
+            out.resolved.push(self.resolve(i, resolution));
+        }
+        let open_keys: HashSet<_> = self.open_flags().map(|f| key(&f.flag)).collect();
+        for f in after_flags {
+            if !before_keys.contains(&key(&f)) && !open_keys.contains(&key(&f)) {
+                out.raised.push(self.raise(f));
+            }
+        }
+        if is_identity_field(pipeline, field) {
+            let index = index.get()?;
+            self.recheck_duplicates(index, field, &mut out);
+            let who = self.document.as_ref().map(Identity::from_document).unwrap_or_default();
+            index.register(self.chart_id(), who, Origin::Loaded);
+        }
+        Ok(out)
+    }
+
+    /// Compare the corrected patient with everything loaded again: open
+    /// `duplicate_patient` flags that no longer apply are resolved, new
+    /// collisions raised (unless the same one was waived before).
+    fn recheck_duplicates(&mut self, index: &PatientIndex, field: &str, out: &mut Corrected) {
+        let who = self.document.as_ref().map(Identity::from_document).unwrap_or_default();
+        let now = duplicates::flags_for(&index.matches(self.chart_id(), &who));
+        let reasons: HashSet<&str> = now.iter().map(|f| f.reason.as_str()).collect();
+        let gone = format!("no longer applies after the correction of {field}");
+        for i in 0..self.flags.len() {
+            let f = &self.flags[i];
+            if f.is_open() && f.flag.code == FlagCode::DuplicatePatient && !reasons.contains(f.flag.reason.as_str()) {
+                out.resolved.push(self.resolve(i, gone.clone()));
+            }
+        }
+        for f in now {
+            let known = self.flags.iter().any(|d| {
+                d.flag.code == FlagCode::DuplicatePatient && d.flag.reason == f.reason && (d.is_open() || d.is_waived())
+            });
+            if !known {
+                out.raised.push(self.raise(f));
+            }
+        }
+    }
+
+    fn resolve(&mut self, i: usize, resolution: String) -> String {
+        let f = &mut self.flags[i];
+        f.resolved_now = Some(resolution.clone());
+        let described = f.describe();
+        self.audit.push(AuditLine {
+            action: if resolution.starts_with("waived") { "waived" } else { "resolved" },
+            field: f.flag.field.clone(),
+            old_value: Some(match f.id {
+                Some(id) => format!("{} (flag {id})", f.flag.code),
+                None => f.flag.code.to_string(),
+            }),
+            new_value: None,
+            reason: Some(resolution),
+        });
+        described
+    }
+
+    fn raise(&mut self, flag: Flag) -> String {
+        let f = DraftFlag { id: None, flag, was_open: true, stored_resolution: None, resolved_now: None };
+        self.audit.push(AuditLine {
+            action: "flagged",
+            field: f.flag.field.clone(),
+            old_value: None,
+            new_value: Some(f.flag.code.to_string()),
+            reason: Some(f.flag.reason.clone()),
+        });
+        let described = f.describe();
+        self.flags.push(f);
+        described
+    }
+
+    /// Waive the open flags `which` selects, with a reason.
+    pub fn waive(&mut self, which: &FlagSelector, reason: &str) -> Result<Vec<String>, Refusal> {
+        let reason = required_reason(reason, "waive a flag")?;
+        if which.id.is_none() && which.code.is_none() {
+            return Err(Refusal::Usage("name the flag to waive: its id (--flag) or its code (--code)".into()));
+        }
+        let hits: Vec<usize> = (0..self.flags.len()).filter(|&i| self.flags[i].is_open() && which.matches(&self.flags[i])).collect();
+        if hits.is_empty() {
+            return Err(Refusal::NoOpenFlag {
+                chart_id: self.chart_id().into(),
+                what: which.describe(),
+                open: self.open_flags().map(DraftFlag::describe).collect(),
+            });
+        }
+        Ok(hits.into_iter().map(|i| self.resolve(i, format!("waived: {reason}"))).collect())
+    }
+
+    /// Approve: refused while a flag is open.
+    pub fn check_approvable(&self) -> Result<(), Refusal> {
+        let open: Vec<String> = self.open_flags().map(DraftFlag::describe).collect();
+        if !open.is_empty() {
+            return Err(Refusal::OpenFlags { chart_id: self.chart_id().into(), open });
+        }
+        Ok(())
+    }
+
+    /// Where a corrected value is recorded: the box of the value it replaces,
+    /// else the page of its record, of its flag, or of its document type.
+    fn provenance_for(&self, pipeline: &Pipeline, records: &[RecordRef], field: &str) -> Result<Provenance, Refusal> {
+        if let Some((v, _)) = self.values.iter().find(|(v, _)| v.field == field) {
+            return Ok(v.prov.clone());
+        }
+        let no_record = || Refusal::NoRecord { chart_id: self.chart_id().into(), field: field.into() };
+        let page = match record_of(pipeline, field) {
+            Some((doc_type, kind)) => records
+                .iter()
+                .find(|r| r.doc_type == doc_type && r.kind == kind)
+                .map(|r| r.page)
+                .ok_or_else(no_record)?,
+            None => {
+                let flagged = self.flags.iter().filter(|f| f.flag.field.as_deref() == Some(field)).find_map(|f| f.flag.page);
+                let generic = generic_path(field);
+                let doc_page = || {
+                    let doc = pipeline.documents.iter().find(|d| d.fields.iter().any(|f| f.path == generic))?;
+                    self.state.pages.iter().find(|p| p.doc_type.as_deref() == Some(doc.doc_type.as_str())).map(|p| p.at.page)
+                };
+                flagged.or_else(doc_page).or_else(|| self.state.pages.first().map(|p| p.at.page)).ok_or_else(no_record)?
+            }
+        };
+        let info = self.state.pages.iter().find(|p| p.at.page == page).ok_or_else(no_record)?;
+        Ok(Provenance {
+            page,
+            file: info.at.file.clone(),
+            file_page: info.at.file_page,
+            bbox: BBox::default(),
+            conf: REVIEWED_CONF,
+        })
+    }
+
+    /// Write the draft's changes in the review transaction.
+    pub fn write(&self, tx: &ReviewTx<'_>, operator: &str) -> Result<(), StoreError> {
+        let id = self.chart_id();
+        if self.values_changed {
+            tx.replace_values(id, &self.values)?;
+            if let Some(doc) = &self.document {
+                tx.set_document(id, doc)?;
+            }
+        }
+        for f in &self.flags {
+            let flag_id = match f.id {
+                Some(flag_id) => flag_id,
+                None => tx.add_flag(id, &f.flag)?,
+            };
+            if let Some(resolution) = &f.resolved_now {
+                tx.resolve_flag(id, flag_id, operator, resolution)?;
+            }
+        }
+        for a in &self.audit {
+            tx.audit(&AuditEntry {
+                operator,
+                action: a.action,
+                chart_id: Some(id),
+                field: a.field.as_deref(),
+                old_value: a.old_value.as_deref(),
+                new_value: a.new_value.as_deref(),
+                reason: a.reason.as_deref(),
+                batch_id: None,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// The reason, trimmed; refused when empty.
+pub fn required_reason<'r>(reason: &'r str, action: &'static str) -> Result<&'r str, Refusal> {
+    let r = reason.trim();
+    if r.is_empty() {
+        return Err(Refusal::NoReason { action });
+    }
+    Ok(r)
+}
+
+/// Values as one line: the value alone for a simple field, `path=value`
+/// pairs for a composite one; the text as read when it was not normalised.
+pub fn display<'v>(values: impl IntoIterator<Item = &'v FieldValue>) -> Option<String> {
+    let values: Vec<&FieldValue> = values.into_iter().collect();
+    let one = |v: &FieldValue| v.value.as_ref().map_or_else(|| v.raw.trim().to_string(), |x| x.to_string());
+    match values.as_slice() {
+        [] => None,
+        [v] if v.path == v.field => Some(one(v)),
+        many => Some(many.iter().map(|v| format!("{}={}", v.path, one(v))).collect::<Vec<_>>().join("; ")),
+    }
+}
+
+/// `encounters[0].diagnoses` → `encounters[].diagnoses`.
+pub fn generic_path(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '[' {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+        }
+    }
+    out
+}
+
+/// The first list index of a concrete path: `encounters[2].npi` → 2.
+fn first_index(field: &str) -> Option<usize> {
+    let open = field.find('[')?;
+    let close = field[open..].find(']')? + open;
+    field[open + 1..close].parse().ok()
+}
+
+/// The value type of a concrete field in the pipeline: a document field,
+/// a table column or a header field. When two pipeline fields share a path
+/// (`patient.address` as a street or as `city_state_zip`), the type of the
+/// chart's stored value wins.
+pub fn field_kind(pipeline: &Pipeline, field: &str, values: &[FieldValue]) -> Option<ValueType> {
+    let generic = generic_path(field);
+    let mut kinds: Vec<ValueType> = pipeline
+        .documents
+        .iter()
+        .flat_map(|d| d.fields.iter())
+        .chain(pipeline.header.iter())
+        .filter(|f| f.path == generic)
+        .map(|f| f.value_type)
+        .collect();
+    for d in &pipeline.documents {
+        for t in &d.tables {
+            for c in &t.columns {
+                if generic == format!("{}[].{}", t.path, c.key) {
+                    kinds.push(c.value_type);
+                }
+            }
+        }
+    }
+    let stored = values.iter().find(|v| v.field == field).map(|v| v.kind);
+    match stored {
+        Some(k) if kinds.contains(&k) => Some(k),
+        _ => kinds.first().copied(),
+    }
+}
+
+/// The record a concrete indexed field belongs to: (document type, kind).
+fn record_of(pipeline: &Pipeline, field: &str) -> Option<(String, RecordKind)> {
+    let index = first_index(field)?;
+    let generic = generic_path(field);
+    for d in &pipeline.documents {
+        if d.fields.iter().any(|f| f.path == generic) {
+            return Some((d.doc_type.clone(), RecordKind::Document { index }));
+        }
+        for (ti, t) in d.tables.iter().enumerate() {
+            if generic.starts_with(&format!("{}[].", t.path)) {
+                return Some((d.doc_type.clone(), RecordKind::TableRow { table: ti, index }));
+            }
+        }
+    }
+    None
+}
+
+fn is_identity_field(pipeline: &Pipeline, field: &str) -> bool {
+    pipeline.header.iter().any(|h| h.path == field) || matches!(field, "patient.name" | "patient.mrn" | "patient.dob")
+}
+
+fn unknown_field_hint<'a>(field: &str, values: &[FieldValue], open: impl Iterator<Item = &'a DraftFlag>) -> String {
+    if let Some(v) = values.iter().find(|v| v.path == field && v.field != field) {
+        return format!("`{field}` is part of the field `{}`; correct that field", v.field);
+    }
+    let fields: Vec<String> = open.filter_map(|f| f.flag.field.clone()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+    if fields.is_empty() {
+        "it is not a field of the chart's pipeline".into()
+    } else {
+        format!("it is not a field of the chart's pipeline; flagged fields: {}", fields.join(", "))
+    }
+}
+
+/// The records of a chart, rebuilt from its pages and values the way
+/// `extract::assemble_chart` numbered them: one document record per
+/// classified page (numbered per document type in page order) and one table
+/// row per index found among the values of a table.
+pub fn records(pipeline: &Pipeline, pages: &[PageInfo], values: &[FieldValue]) -> Vec<RecordRef> {
+    let mut out = Vec::new();
+    let mut pages: Vec<&PageInfo> = pages.iter().collect();
+    pages.sort_by_key(|p| p.at.page);
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for p in pages {
+        if let Some(doc_type) = p.doc_type.as_deref() {
+            let n = counts.entry(doc_type).or_default();
+            out.push(RecordRef { doc_type: doc_type.into(), page: p.at.page, kind: RecordKind::Document { index: *n } });
+            *n += 1;
+        }
+    }
+    for d in &pipeline.documents {
+        for (ti, t) in d.tables.iter().enumerate() {
+            let prefix = format!("{}[", t.path);
+            let mut rows: BTreeMap<usize, u32> = BTreeMap::new();
+            for v in values.iter().filter(|v| v.path.starts_with(&prefix)) {
+                if let Some(i) = first_index(&v.path) {
+                    let page = rows.entry(i).or_insert(v.prov.page);
+                    *page = (*page).min(v.prov.page);
+                }
+            }
+            for (index, page) in rows {
+                out.push(RecordRef { doc_type: d.doc_type.clone(), page, kind: RecordKind::TableRow { table: ti, index } });
+            }
+        }
+    }
+    out.sort_by_key(|r| r.page);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generic_paths_and_indices() {
+        assert_eq!(generic_path("encounters[12].diagnoses"), "encounters[].diagnoses");
+        assert_eq!(generic_path("medications[0].dose"), "medications[].dose");
+        assert_eq!(generic_path("patient.dob"), "patient.dob");
+        assert_eq!(first_index("encounters[12].npi"), Some(12));
+        assert_eq!(first_index("patient.dob"), None);
+    }
+
+    #[test]
+    fn kinds_from_the_pipeline() {
+        let p = Pipeline::default_pipeline();
+        assert_eq!(field_kind(&p, "patient.name", &[]), Some(ValueType::PersonName));
+        assert_eq!(field_kind(&p, "encounters[3].npi", &[]), Some(ValueType::Npi));
+        assert_eq!(field_kind(&p, "immunizations[1].cvx", &[]), Some(ValueType::Cvx));
+        assert_eq!(field_kind(&p, "encounters[0].signature", &[]), Some(ValueType::Signature));
+        assert_eq!(field_kind(&p, "patient.family", &[]), None);
+        assert_eq!(field_kind(&p, "nothing", &[]), None);
+    }
+}
