@@ -1,1 +1,423 @@
-//! Review tests.
+//! Review tests on real SQLite files: charts are built from text with the
+//! real normalisation, validation and document code (no OCR).
+
+use super::draft::{self, records};
+use super::*;
+use crate::extract;
+use crate::model::{BBox, ChartResult, ChartStatus, FieldValue, Flag, FlagCode, PageInfo, PageRef, PageStatus, Provenance, SourceFile};
+use crate::store::{BatchInfo, Store};
+use crate::validate;
+
+const DAY: (i32, u32, u32) = (2026, 11, 22);
+
+fn day() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(DAY.0, DAY.1, DAY.2).unwrap()
+}
+
+pub(crate) struct Db {
+    pub _dir: tempfile::TempDir,
+    pub store: Store,
+    pub batch: i64,
+    pub pipeline: Pipeline,
+}
+
+pub(crate) fn db() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("charts.db");
+    let store = Store::open(&path).unwrap();
+    let pipeline = Pipeline::default_pipeline();
+    let batch = store.begin_batch(&BatchInfo::new(dir.path().display().to_string(), pipeline.id(), "runner")).unwrap();
+    Db { _dir: dir, store, batch, pipeline }
+}
+
+/// (field, text as read, page, OCR confidence)
+type Field<'a> = (&'a str, &'a str, u32, f32);
+
+const BASE: &[Field] = &[
+    ("patient.name", "THOMPSON, MARGARET A", 1, 92.0),
+    ("patient.mrn", "00482913", 1, 93.0),
+    ("patient.dob", "03/14/1952", 1, 91.0),
+    ("patient.sex", "F", 1, 95.0),
+    ("encounters[0].date", "11/02/1998", 2, 90.0),
+    ("encounters[0].provider", "John R. Miller, MD", 2, 90.0),
+    ("encounters[0].npi", "1234567893", 2, 90.0),
+    ("encounters[0].diagnoses", "250.00 Diabetes mellitus type II", 2, 90.0),
+    ("encounters[0].signature", "John R. Miller, MD 11/02/1998", 2, 90.0),
+    ("medications[0].name", "Metformin", 3, 90.0),
+    ("medications[0].dose", "500 mg", 3, 90.0),
+];
+
+fn pages() -> Vec<PageInfo> {
+    ["face_sheet", "progress_note", "medication_list"]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| PageInfo {
+            at: PageRef { page: i as u32 + 1, file: "box-01/chart.tif".into(), file_page: i as u32 },
+            doc_type: Some(t.to_string()),
+            status: PageStatus::Read,
+            rotation: 0,
+            skew: 0.0,
+            words: 100,
+            mean_conf: 90.0,
+        })
+        .collect()
+}
+
+/// A chart read from `fields` with the default pipeline, flagged by the
+/// real validation (plus `extra` flags).
+pub(crate) fn chart(id: &str, fields: &[Field], extra: Vec<Flag>) -> ChartResult {
+    let p = Pipeline::default_pipeline();
+    let ctx = crate::normalize::Context { today: day() };
+    let mut values: Vec<FieldValue> = Vec::new();
+    for (i, (field, raw, page, conf)) in fields.iter().enumerate() {
+        let kind = draft::field_kind(&p, field, &[]).unwrap_or_else(|| panic!("no field {field}"));
+        let prov = Provenance {
+            page: *page,
+            file: "box-01/chart.tif".into(),
+            file_page: page - 1,
+            bbox: BBox { x: 100, y: 100 + 60 * i as u32, w: 400, h: 40 },
+            conf: *conf,
+        };
+        values.extend(extract::field_values(field, kind, raw, prov, &ctx));
+    }
+    let pages = pages();
+    let recs = records(&p, &pages, &values);
+    let mut flags = validate::validate(&validate::ChartInput {
+        pipeline: &p,
+        pages: &pages,
+        values: &values,
+        header: &[],
+        records: &recs,
+        today: day(),
+    });
+    flags.extend(extra);
+    let document = extract::document::build(&p, &recs, &values);
+    ChartResult {
+        chart_id: id.into(),
+        sources: vec![SourceFile { file: "box-01/chart.tif".into(), hash: format!("hash-{id}"), bytes: 10 }],
+        pages,
+        values,
+        flags,
+        document,
+        errors: vec![],
+    }
+}
+
+fn with<'a>(fields: &[Field<'a>], field: &str, raw: &'a str, conf: f32) -> Vec<Field<'a>> {
+    fields.iter().map(|&(n, t, p, c)| if n == field { (n, raw, p, conf) } else { (n, t, p, c) }).collect()
+}
+
+fn load(db: &Db, c: &ChartResult) {
+    db.store.load_chart(db.batch, c, &db.pipeline.id()).unwrap();
+}
+
+fn open_codes(db: &Db, id: &str) -> Vec<(FlagCode, Option<String>)> {
+    db.store.flags_for(id).unwrap().into_iter().filter(|f| f.is_open()).map(|f| (f.flag.code, f.flag.field)).collect()
+}
+
+fn low_dob() -> ChartResult {
+    chart("box-01/low", &with(BASE, "patient.dob", "03/14/1952", 40.0), vec![])
+}
+
+#[test]
+fn the_base_chart_is_clean_and_its_records_rebuild() {
+    let c = chart("box-01/clean", BASE, vec![]);
+    assert!(c.flags.is_empty(), "{:#?}", c.flags);
+    // The rebuilt records give back the document the extractor built.
+    let p = Pipeline::default_pipeline();
+    let manual = vec![
+        crate::model::RecordRef { doc_type: "face_sheet".into(), page: 1, kind: crate::model::RecordKind::Document { index: 0 } },
+        crate::model::RecordRef { doc_type: "progress_note".into(), page: 2, kind: crate::model::RecordKind::Document { index: 0 } },
+        crate::model::RecordRef { doc_type: "medication_list".into(), page: 3, kind: crate::model::RecordKind::Document { index: 0 } },
+        crate::model::RecordRef {
+            doc_type: "medication_list".into(),
+            page: 3,
+            kind: crate::model::RecordKind::TableRow { table: 0, index: 0 },
+        },
+    ];
+    assert_eq!(records(&p, &c.pages, &c.values), manual);
+    assert_eq!(extract::document::build(&p, &manual, &c.values), c.document);
+    assert_eq!(c.document["patient"]["dob"], "1952-03-14");
+}
+
+#[test]
+fn approve_is_refused_while_a_flag_is_open_then_loads_the_chart() {
+    let db = db();
+    let c = low_dob();
+    assert_eq!(c.flags.len(), 1, "{:?}", c.flags);
+    load(&db, &c);
+    let err = approve(&db.store, "alice", &c.chart_id, None).unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::OpenFlags { .. })), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("low_confidence patient.dob"), "{msg}");
+    assert!(!msg.contains("1952"), "{msg}");
+    assert_eq!(db.store.chart_state(&c.chart_id).unwrap().unwrap().status, ChartStatus::Review);
+
+    let waived = waive(
+        &db.store,
+        "alice",
+        &c.chart_id,
+        &FlagSelector { id: None, code: Some(FlagCode::LowConfidence), field: None },
+        "checked on the scan",
+    )
+    .unwrap();
+    assert_eq!(waived.len(), 1);
+    approve(&db.store, "alice", &c.chart_id, Some("all checked")).unwrap();
+    assert_eq!(db.store.chart_state(&c.chart_id).unwrap().unwrap().status, ChartStatus::Accepted);
+    let values = db.store.values_for(&c.chart_id).unwrap();
+    assert_eq!(values.len(), c.values.len());
+    assert!(db.store.review_queue(None).unwrap().is_empty());
+    let doc = db.store.document_for(&c.chart_id).unwrap().unwrap();
+    assert_eq!(doc["patient"]["mrn"], "00482913");
+    let mut out = Vec::new();
+    db.store.export_jsonl(&mut out).unwrap();
+    let line: serde_json::Value = serde_json::from_slice(out.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(line["status"], "accepted");
+    assert_eq!(line["flags"], serde_json::json!([]));
+    // Not twice.
+    let again = approve(&db.store, "alice", &c.chart_id, None).unwrap_err();
+    assert!(matches!(again, ReviewError::Refused(Refusal::NotWaiting { .. })), "{again}");
+}
+
+#[test]
+fn a_correction_that_fails_normalisation_or_validation_is_refused() {
+    let db = db();
+    let c = low_dob();
+    load(&db, &c);
+    let audit_before = db.store.audit_log(Some(&c.chart_id)).unwrap().len();
+    let p = &db.pipeline;
+
+    let err = correct(&db.store, p, "bob", &c.chart_id, "patient.dob", "13/45/1952", "misread").unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::NotNormalised { .. })), "{err}");
+    assert!(!err.to_string().contains("13/45"), "{err}");
+
+    // A visit before the date of birth.
+    let err = correct(&db.store, p, "bob", &c.chart_id, "encounters[0].date", "01/02/1950", "misread").unwrap_err();
+    match &err {
+        ReviewError::Refused(Refusal::FailsValidation { flags, .. }) => {
+            assert!(flags.iter().any(|f| f.starts_with("implausible_date")), "{flags:?}")
+        }
+        other => panic!("{other}"),
+    }
+    assert!(!err.to_string().contains("1950"), "{err}");
+
+    let err = correct(&db.store, p, "bob", &c.chart_id, "patient.family", "Thompson", "x").unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::UnknownField { .. })), "{err}");
+    assert!(err.to_string().contains("patient.name"), "{err}");
+    let err = correct(&db.store, p, "bob", &c.chart_id, "encounters[3].npi", "1234567893", "x").unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::NoRecord { .. })), "{err}");
+    let err = correct(&db.store, p, "bob", &c.chart_id, "patient.dob", "03/14/1952", " ").unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::NoReason { .. })), "{err}");
+
+    // Nothing changed.
+    assert_eq!(db.store.audit_log(Some(&c.chart_id)).unwrap().len(), audit_before);
+    assert_eq!(open_codes(&db, &c.chart_id).len(), 1);
+    let dob = db.store.values_for(&c.chart_id).unwrap().into_iter().find(|v| v.value.path == "patient.dob").unwrap();
+    assert_eq!(dob.value.prov.conf, 40.0);
+}
+
+#[test]
+fn a_correction_resolves_its_field_and_is_audited() {
+    let db = db();
+    let c = low_dob();
+    load(&db, &c);
+    let done = correct(&db.store, &db.pipeline, "bob", &c.chart_id, "patient.dob", "3/14/1953", "read on the scan").unwrap();
+    assert_eq!(done.resolved.len(), 1, "{done:?}");
+    assert!(done.raised.is_empty(), "{done:?}");
+    assert_eq!(done.old_value.as_deref(), Some("1952-03-14"));
+    assert_eq!(done.new_value, "1953-03-14");
+    assert!(open_codes(&db, &c.chart_id).is_empty());
+    let dob = db.store.values_for(&c.chart_id).unwrap().into_iter().find(|v| v.value.path == "patient.dob").unwrap();
+    assert_eq!(dob.value.prov.conf, draft::REVIEWED_CONF);
+    assert_eq!(dob.value.prov.bbox, c.values.iter().find(|v| v.path == "patient.dob").unwrap().prov.bbox);
+    assert_eq!(dob.value.raw, "3/14/1953");
+    assert_eq!(db.store.document_for(&c.chart_id).unwrap().unwrap()["patient"]["dob"], "1953-03-14");
+
+    let audit = db.store.audit_log(Some(&c.chart_id)).unwrap();
+    let set = audit.iter().find(|a| a.action == "corrected").unwrap();
+    assert_eq!(set.operator, "bob");
+    assert_eq!(set.field.as_deref(), Some("patient.dob"));
+    assert_eq!(set.old_value.as_deref(), Some("1952-03-14"));
+    assert_eq!(set.new_value.as_deref(), Some("1953-03-14"));
+    assert_eq!(set.reason.as_deref(), Some("read on the scan"));
+    let resolved = audit.iter().find(|a| a.action == "resolved").unwrap();
+    assert!(resolved.old_value.as_deref().unwrap().starts_with("low_confidence (flag "));
+
+    approve(&db.store, "carol", &c.chart_id, None).unwrap();
+    let accepted = db.store.values_for(&c.chart_id).unwrap();
+    assert!(accepted.iter().any(|v| v.value.path == "patient.dob" && v.value.prov.conf == draft::REVIEWED_CONF));
+    let actions: Vec<String> = db.store.audit_log(Some(&c.chart_id)).unwrap().into_iter().map(|a| a.action).collect();
+    assert_eq!(actions, ["queued", "corrected", "resolved", "approved"]);
+}
+
+#[test]
+fn a_correction_raises_and_resolves_flags_on_other_fields() {
+    let db = db();
+    // The visit date read as 1938: before the DOB.
+    let c = chart("box-01/dates", &with(BASE, "encounters[0].date", "11/02/1938", 90.0), vec![]);
+    assert_eq!(c.flags.iter().map(|f| f.code).collect::<Vec<_>>(), [FlagCode::ImplausibleDate], "{:?}", c.flags);
+    load(&db, &c);
+    // Correcting the DOB to before 1938 settles the visit date too.
+    let done = correct(&db.store, &db.pipeline, "bob", &c.chart_id, "patient.dob", "03/14/1932", "checked").unwrap();
+    assert_eq!(done.resolved.len(), 1, "{done:?}");
+    assert!(open_codes(&db, &c.chart_id).is_empty());
+    let audit = db.store.audit_log(Some(&c.chart_id)).unwrap();
+    assert!(audit.iter().any(|a| a.action == "resolved"
+        && a.reason.as_deref() == Some("no longer raised after the correction of patient.dob")));
+    // A DOB after the visit and signature raises flags on them.
+    let done = correct(&db.store, &db.pipeline, "bob", &c.chart_id, "patient.dob", "03/14/1999", "oops").unwrap();
+    assert!(!done.raised.is_empty(), "{done:?}");
+    let open = open_codes(&db, &c.chart_id);
+    assert!(open.contains(&(FlagCode::ImplausibleDate, Some("encounters[0].date".into()))), "{open:?}");
+    assert!(approve(&db.store, "bob", &c.chart_id, None).is_err());
+}
+
+#[test]
+fn a_missing_value_can_be_supplied() {
+    let db = db();
+    let fields: Vec<Field> = BASE.iter().copied().filter(|f| f.0 != "medications[0].dose").collect();
+    let c = chart("box-01/nodose", &fields, vec![]);
+    assert_eq!(c.flags.len(), 1, "{:?}", c.flags);
+    assert_eq!(c.flags[0].field.as_deref(), Some("medications[0].dose"));
+    load(&db, &c);
+    correct(&db.store, &db.pipeline, "bob", &c.chart_id, "medications[0].dose", "500 mg", "on the list").unwrap();
+    let v = db.store.values_for(&c.chart_id).unwrap().into_iter().find(|v| v.value.path == "medications[0].dose").unwrap();
+    assert_eq!(v.value.prov.page, 3);
+    assert_eq!(v.value.prov.bbox, BBox::default());
+    assert_eq!(db.store.document_for(&c.chart_id).unwrap().unwrap()["medications"][0]["dose"], "500 mg");
+    approve(&db.store, "bob", &c.chart_id, None).unwrap();
+}
+
+#[test]
+fn reject_keeps_the_chart_out_with_its_reason() {
+    let db = db();
+    let c = low_dob();
+    load(&db, &c);
+    let err = reject(&db.store, "dave", &c.chart_id, "  ").unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::NoReason { .. })));
+    reject(&db.store, "dave", &c.chart_id, "wrong patient's chart in the box").unwrap();
+    assert_eq!(db.store.chart_state(&c.chart_id).unwrap().unwrap().status, ChartStatus::Rejected);
+    assert!(db.store.review_queue(None).unwrap().is_empty());
+    assert!(db.store.known_patients().unwrap().is_empty());
+    let a = db.store.audit_log(Some(&c.chart_id)).unwrap().pop().unwrap();
+    assert_eq!((a.action.as_str(), a.operator.as_str()), ("rejected", "dave"));
+    assert_eq!(a.reason.as_deref(), Some("wrong patient's chart in the box"));
+    assert!(matches!(
+        approve(&db.store, "dave", &c.chart_id, None).unwrap_err(),
+        ReviewError::Refused(Refusal::NotWaiting { .. })
+    ));
+    assert!(matches!(
+        approve(&db.store, "dave", "no/such", None).unwrap_err(),
+        ReviewError::Refused(Refusal::NoChart { .. })
+    ));
+}
+
+#[test]
+fn correcting_the_patient_rechecks_duplicates() {
+    let db = db();
+    let a = chart("box-01/a", BASE, vec![]);
+    load(&db, &a);
+    // Same MRN, another person: flagged by the index as the runner would.
+    let fields = with(BASE, "patient.name", "GARCIA, LUIS", 92.0);
+    let mut b = chart("box-01/b", &fields, vec![]);
+    let mut index = PatientIndex::from_store(&db.store).unwrap();
+    b.flags.extend(index.check(&b.chart_id, &b.document));
+    assert_eq!(b.flags.len(), 1, "{:?}", b.flags);
+    load(&db, &b);
+    // The reviewer finds the MRN misread: the overlay is gone.
+    let done = correct(&db.store, &db.pipeline, "bob", &b.chart_id, "patient.mrn", "00482918", "misread").unwrap();
+    assert_eq!(done.resolved.len(), 1, "{done:?}");
+    assert!(done.raised.is_empty(), "{done:?}");
+    assert!(open_codes(&db, &b.chart_id).is_empty());
+    // Back to the overlaid MRN: flagged again.
+    let done = correct(&db.store, &db.pipeline, "bob", &b.chart_id, "patient.mrn", "00482913", "test").unwrap();
+    assert_eq!(done.raised.len(), 1, "{done:?}");
+    assert_eq!(open_codes(&db, &b.chart_id), [(FlagCode::DuplicatePatient, Some("patient.mrn".into()))]);
+    // A name corrected to the other chart's patient: same person, same MRN, no longer an overlay.
+    let done = correct(&db.store, &db.pipeline, "bob", &b.chart_id, "patient.name", "Margaret Thompson", "test").unwrap();
+    assert_eq!(done.resolved.len(), 1, "{done:?}");
+    assert!(open_codes(&db, &b.chart_id).is_empty());
+}
+
+#[test]
+fn the_worklist_round_trips_and_an_import_is_all_or_nothing() {
+    let db = db();
+    let c = low_dob();
+    load(&db, &c);
+    let mut two = chart("box-02/two", &with(BASE, "encounters[0].npi", "1234567890", 90.0), vec![]);
+    two.flags.push(Flag {
+        code: FlagCode::UnknownDocument,
+        field: None,
+        page: Some(4),
+        reason: "page matches no document type".into(),
+    });
+    // A value that would run as a formula in a spreadsheet.
+    two.values.iter_mut().find(|v| v.path == "encounters[0].provider").unwrap().value =
+        Some(crate::model::Value::Text("=HYPERLINK(\"x\")".into()));
+    two.flags.push(Flag {
+        code: FlagCode::LowConfidence,
+        field: Some("encounters[0].provider".into()),
+        page: Some(2),
+        reason: "OCR confidence 30 is under the threshold 55".into(),
+    });
+    load(&db, &two);
+
+    let mut sheet = Vec::new();
+    let n = worklist::export(&db.store, "erin", &mut sheet, "memory").unwrap();
+    assert_eq!((n.flags, n.charts), (4, 2));
+    let text = String::from_utf8(sheet).unwrap();
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+    assert!(!text.contains(",=HYPERLINK"), "{text}");
+
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(header, worklist::HEADER);
+    let mut rows: Vec<Vec<String>> = r.records().map(|x| x.unwrap().iter().map(String::from).collect()).collect();
+    let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+    let fill = |rows: &mut Vec<Vec<String>>, code: &str, new_value: &str, reason: &str| {
+        let row = rows.iter_mut().find(|r| r[col("code")] == code).unwrap();
+        row[col("new_value")] = new_value.into();
+        row[col("reason")] = reason.into();
+    };
+    fill(&mut rows, "low_confidence", "", "");
+    rows.iter_mut().filter(|r| r[col("code")] == "low_confidence").for_each(|r| r[col("reason")] = "checked".into());
+    fill(&mut rows, "invalid_value", "1234567893", "NPI misread");
+    // One bad row: a value that is not a date.
+    let bad = rows.iter_mut().find(|r| r[col("field")] == "patient.dob").unwrap();
+    bad[col("new_value")] = "yesterday".into();
+    fill(&mut rows, "unknown_document", "", "a lab slip; kept on paper");
+    let write = |rows: &[Vec<String>]| {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(&header).unwrap();
+        for r in rows {
+            w.write_record(r).unwrap();
+        }
+        w.into_inner().unwrap()
+    };
+    let audit_before = db.store.audit_log(None).unwrap().len();
+    let err = worklist::import(&db.store, &db.pipeline, "erin", std::path::Path::new("w.csv"), &mut write(&rows).as_slice())
+        .unwrap_err();
+    let msg = err.to_string();
+    match &err {
+        ReviewError::Refused(Refusal::Worklist { errors, .. }) => assert_eq!(errors.len(), 1, "{msg}"),
+        other => panic!("{other}"),
+    }
+    assert!(msg.contains("line "), "{msg}");
+    assert!(!msg.contains("yesterday"), "{msg}");
+    assert_eq!(db.store.audit_log(None).unwrap().len(), audit_before);
+    assert_eq!(open_codes(&db, &c.chart_id).len(), 1);
+    assert_eq!(open_codes(&db, &two.chart_id).len(), 3);
+
+    // Fixed: everything applies.
+    let fixed = rows.iter_mut().find(|r| r[col("field")] == "patient.dob").unwrap();
+    fixed[col("new_value")] = "03/14/1952".into();
+    let done = worklist::import(&db.store, &db.pipeline, "erin", std::path::Path::new("w.csv"), &mut write(&rows).as_slice())
+        .unwrap();
+    assert_eq!((done.corrections, done.waivers, done.charts), (2, 2, 2), "{done:?}");
+    assert!(open_codes(&db, &c.chart_id).is_empty());
+    assert!(open_codes(&db, &two.chart_id).is_empty());
+    // The same sheet again is stale.
+    let err = worklist::import(&db.store, &db.pipeline, "erin", std::path::Path::new("w.csv"), &mut write(&rows).as_slice())
+        .unwrap_err();
+    assert!(err.to_string().contains("resolved since the worklist was written"), "{err}");
+}
