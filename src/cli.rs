@@ -202,6 +202,19 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
-        Command::Synth { .. } | Command::Eval { .. } => anyhow::bail!("WIP: synth/eval are being wired"),
+        Command::Synth { out_dir, charts, seed } => {
+            let s = crate::synth::generate(&crate::synth::SynthConfig { out_dir: out_dir.clone(), charts, seed })?;
+            println!(
+                "wrote {} charts ({} pages in {} files, {} with a defect) to {}/archive and the truth to {}/truth.jsonl",
+                s.charts,
+                s.pages,
+                s.files,
+                s.defective,
+                out_dir.display(),
+                out_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval { .. } => anyhow::bail!("WIP: eval is being wired"),
     }
 }

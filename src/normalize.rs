@@ -1125,6 +1125,12 @@ fn number_unit(raw: &str) -> Result<(String, String), String> {
     let s = s.trim_end_matches('.');
     let caps = NUMBER_UNIT.captures(s).ok_or("not a number")?;
     let unit = caps.get(2).map_or(String::new(), |m| m.as_str().to_lowercase().replace([' ', '.'], ""));
+    // OCR reads the `l` of `lb` as `I` (lower-cased here to `i`) or `1`-less `|`.
+    let unit = match unit.as_str() {
+        "ib" | "|b" => "lb".to_string(),
+        "ibs" | "|bs" => "lbs".to_string(),
+        _ => unit,
+    };
     Ok((caps[1].to_string(), unit))
 }
 
@@ -1616,6 +1622,8 @@ mod tests {
                 ("171.0", "171"),
                 ("171.5", "ERR not a whole number"),
                 ("78 kg", "ERR number has an unexpected unit"),
+                ("210 Ibs", "210"),
+                ("219 Ib", "219"),
                 ("seventy", "ERR not a number"),
             ],
         );

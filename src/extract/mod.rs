@@ -582,13 +582,18 @@ fn join(base: &str, key: &str) -> String {
 fn read_table<'a>(page: &Page<'a>, table: &Table, taken: &mut [bool]) -> Vec<Vec<(usize, Vec<&'a Token>)>> {
     let heads: Vec<Vec<String>> =
         table.columns.iter().map(|c| c.headers.iter().map(|h| layout::canon(h)).collect()).collect();
-    let mut best: Option<(usize, Vec<(usize, f32)>)> = None;
+    let mut best: Option<(usize, Vec<(Option<usize>, f32)>)> = None;
     for (ri, row) in page.rows.iter().enumerate() {
         if taken[ri] || Some(ri) == page.skip_row {
             continue;
         }
-        let found = header_columns(row, &heads);
-        if found.len() >= 2 && found.len() * 2 >= table.columns.len() && best.as_ref().is_none_or(|(_, b)| found.len() > b.len()) {
+        let found = header_columns(row, &heads, page.unit);
+        let known = found.iter().filter(|(c, _)| c.is_some()).count();
+        if known >= 2
+            && known * 2 >= table.columns.len()
+            && known >= found.len().saturating_sub(2)
+            && best.as_ref().is_none_or(|(_, b)| known > b.iter().filter(|(c, _)| c.is_some()).count())
+        {
             best = Some((ri, found));
         }
     }
@@ -611,8 +616,8 @@ fn read_table<'a>(page: &Page<'a>, table: &Table, taken: &mut [bool]) -> Vec<Vec
         let mut cells: Vec<(usize, Vec<&Token>)> = Vec::new();
         for t in &r.tokens {
             let x = t.bbox.x as f32 + 0.6 * unit;
-            let col = cols.iter().rev().find(|(_, cx)| *cx <= x).map(|(c, _)| *c);
-            let Some(col) = col.or_else(|| cols.first().map(|(c, _)| *c)) else { continue };
+            let col = cols.iter().rev().find(|(_, cx)| *cx <= x).or(cols.first()).map(|(c, _)| *c);
+            let Some(Some(col)) = col else { continue };
             match cells.iter_mut().find(|(c, _)| *c == col) {
                 Some((_, v)) => v.push(t),
                 None => cells.push((col, vec![t])),
@@ -629,14 +634,18 @@ fn read_table<'a>(page: &Page<'a>, table: &Table, taken: &mut [bool]) -> Vec<Vec
     out
 }
 
-/// Columns whose header stands in the row: (column index, left edge).
-fn header_columns(row: &Row, heads: &[Vec<String>]) -> Vec<(usize, f32)> {
-    let mut found: Vec<(usize, f32)> = Vec::new();
+/// Columns whose header stands in the row: (column index, left edge). Other
+/// words of the header row are columns the pipeline does not know (a
+/// `Site` column): they come back as `None`, so that their cells are not
+/// taken for the neighbouring known column.
+fn header_columns(row: &Row, heads: &[Vec<String>], unit: f32) -> Vec<(Option<usize>, f32)> {
+    let mut found: Vec<(Option<usize>, f32)> = Vec::new();
     let mut i = 0;
+    let mut last_unknown_right: Option<f32> = None;
     while i < row.tokens.len() {
         let mut best: Option<(usize, usize, usize)> = None; // col, end, len
         for (c, hs) in heads.iter().enumerate() {
-            if found.iter().any(|(f, _)| *f == c) {
+            if found.iter().any(|(f, _)| *f == Some(c)) {
                 continue;
             }
             for h in hs {
@@ -649,10 +658,22 @@ fn header_columns(row: &Row, heads: &[Vec<String>]) -> Vec<(usize, f32)> {
         }
         match best {
             Some((c, end, _)) => {
-                found.push((c, row.tokens[i].bbox.x as f32));
+                found.push((Some(c), row.tokens[i].bbox.x as f32));
+                last_unknown_right = None;
                 i = end;
             }
-            None => i += 1,
+            None => {
+                let t = &row.tokens[i];
+                let starts_chunk = match last_unknown_right {
+                    Some(r) => t.bbox.x as f32 - r > 1.5 * unit,
+                    None => true,
+                };
+                if starts_chunk && !t.canon.is_empty() {
+                    found.push((None, t.bbox.x as f32));
+                }
+                last_unknown_right = Some(t.bbox.right() as f32);
+                i += 1;
+            }
         }
     }
     found.sort_by(|a, b| a.1.total_cmp(&b.1));
@@ -857,6 +878,27 @@ mod tests {
         assert_eq!(get(r0, "medications[].dose").as_deref(), Some("500 mg"));
         assert_eq!(get(r0, "medications[].start_date").as_deref(), Some("1998-11-02"));
         assert_eq!(get(&x.rows[1].1, "medications[].frequency").as_deref(), Some("daily"));
+    }
+
+    #[test]
+    fn unknown_table_column_is_not_merged_into_a_known_one() {
+        let x = run(&[
+            (900, 100, "IMMUNIZATION RECORD"),
+            (100, 300, "Vaccine"),
+            (600, 300, "CVX"),
+            (800, 300, "Date Given"),
+            (1200, 300, "Lot #"),
+            (1500, 300, "Site"),
+            (100, 360, "Influenza"),
+            (600, 360, "141"),
+            (800, 360, "10/15/1998"),
+            (1200, 360, "U2233AA"),
+            (1500, 360, "L DELTOID"),
+        ]);
+        let r0 = &x.rows[0].1;
+        assert_eq!(get(r0, "immunizations[].lot").as_deref(), Some("U2233AA"));
+        assert_eq!(get(r0, "immunizations[].cvx").as_deref(), Some("141"));
+        assert_eq!(get(r0, "immunizations[].date").as_deref(), Some("1998-10-15"));
     }
 
     #[test]
