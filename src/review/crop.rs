@@ -48,7 +48,10 @@ fn file_name_part(s: &str) -> String {
 
 /// Where each open flag with a field points: its page and the union of the
 /// boxes of the field's values on it (the flag's page first).
-fn regions(state: &ReviewState) -> Vec<(i64, String, Result<(u32, BBox), String>)> {
+/// A flagged field's page and box, or why it has none.
+type Region = Result<(u32, BBox), String>;
+
+fn regions(state: &ReviewState) -> Vec<(i64, String, Region)> {
     let mut out = Vec::new();
     for f in state.flags.iter().filter(|f| f.is_open()) {
         let Some(field) = &f.flag.field else { continue };

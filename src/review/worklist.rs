@@ -114,7 +114,8 @@ fn read_rows(file: &Path, input: &mut dyn Read) -> Result<Vec<Row>, Refusal> {
     let whole = |e: String| Refusal::Worklist { file: file.to_path_buf(), errors: vec![(1, e)] };
     let mut r = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = r.headers().map_err(|e| whole(format!("cannot read the header: {}", csv_problem(&e))))?.clone();
-    let col = |name: &str| headers.iter().position(|h| unescape(h.trim()) == name);
+    // A spreadsheet may save the sheet with a byte-order mark.
+    let col = |name: &str| headers.iter().position(|h| unescape(h.trim_start_matches('\u{feff}').trim()) == name);
     let mut missing = Vec::new();
     let mut need = |name: &'static str| {
         let c = col(name);
