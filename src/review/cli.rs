@@ -341,13 +341,17 @@ pub fn show(
         )?;
     }
 
-    let open_fields: std::collections::HashSet<&str> =
-        state.open_flags().filter_map(|f| f.flag.field.as_deref()).collect();
+    let plain: Vec<crate::model::FieldValue> = state.values.iter().map(|v| v.value.clone()).collect();
+    let open_fields: std::collections::HashSet<String> = state
+        .open_flags()
+        .filter_map(|f| f.flag.field.as_deref())
+        .map(|p| super::draft::correctable_field(&plain, p))
+        .collect();
     writeln!(out, "values (! = field with an open flag):")?;
     let width = state.values.iter().map(|v| v.value.path.len()).max().unwrap_or(0);
     for sv in &state.values {
         let v = &sv.value;
-        let mark = if open_fields.contains(v.field.as_str()) { '!' } else { ' ' };
+        let mark = if open_fields.contains(&v.field) { '!' } else { ' ' };
         let shown = match &v.value {
             Some(x) => x.to_string(),
             None => format!("(not normalised: {}) read as {:?}", v.error.as_deref().unwrap_or("no value"), v.raw),

@@ -12,7 +12,8 @@
 //! Crops carry patient data: they are written under the given folder, one
 //! folder per chart (mode 0700), files mode 0600.
 
-use crate::model::{BBox, PageInfo};
+use super::draft::correctable_field;
+use crate::model::{BBox, FieldValue, PageInfo};
 use crate::store::{create_private, ReviewState};
 use image::GrayImage;
 use std::collections::HashMap;
@@ -53,12 +54,14 @@ type Region = Result<(u32, BBox), String>;
 
 fn regions(state: &ReviewState) -> Vec<(i64, String, Region)> {
     let mut out = Vec::new();
+    let values: Vec<FieldValue> = state.values.iter().map(|v| v.value.clone()).collect();
     for f in state.flags.iter().filter(|f| f.is_open()) {
         let Some(field) = &f.flag.field else { continue };
+        let holder = correctable_field(&values, field);
         let boxes: Vec<(u32, BBox)> = state
             .values
             .iter()
-            .filter(|v| &v.value.field == field && v.value.prov.bbox.w > 0 && v.value.prov.bbox.h > 0)
+            .filter(|v| v.value.field == holder && v.value.prov.bbox.w > 0 && v.value.prov.bbox.h > 0)
             .map(|v| (v.value.prov.page, v.value.prov.bbox))
             .collect();
         let page = f.flag.page.filter(|p| boxes.iter().any(|(bp, _)| bp == p)).or_else(|| boxes.first().map(|(p, _)| *p));

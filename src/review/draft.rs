@@ -197,6 +197,11 @@ impl Draft {
         self.flags.iter().find(|f| f.id == Some(id))
     }
 
+    /// The chart's values as they are now in the draft.
+    pub fn current_values(&self) -> Vec<FieldValue> {
+        self.field_values()
+    }
+
     fn field_values(&self) -> Vec<FieldValue> {
         self.values.iter().map(|(v, _)| v.clone()).collect()
     }
@@ -235,6 +240,15 @@ impl Draft {
         let reason = required_reason(reason, "correct a value")?;
         self.check_pipeline(pipeline)?;
         let current = self.field_values();
+        let holder = correctable_field(&current, field);
+        if holder != field {
+            return Err(Refusal::UnknownField {
+                chart_id,
+                field: field.into(),
+                hint: format!("it was read as part of `{holder}`; correct `{holder}` with its whole text"),
+            }
+            .into());
+        }
         let kind = field_kind(pipeline, field, &current).ok_or_else(|| Refusal::UnknownField {
             chart_id: chart_id.clone(),
             field: field.into(),
@@ -273,13 +287,13 @@ impl Draft {
         };
         let before_flags = validate_all(&current);
         let after_flags = validate_all(&after_values);
-        let on_field: Vec<String> = after_flags
+        let failing: Vec<String> = after_flags
             .iter()
-            .filter(|f| f.field.as_deref() == Some(field))
+            .filter(|f| f.field.as_deref().is_some_and(|f| on_field(f, field)))
             .map(|f| format!("{}: {}", f.code, f.reason))
             .collect();
-        if !on_field.is_empty() {
-            return Err(Refusal::FailsValidation { chart_id, field: field.into(), flags: on_field }.into());
+        if !failing.is_empty() {
+            return Err(Refusal::FailsValidation { chart_id, field: field.into(), flags: failing }.into());
         }
 
         // Apply.
@@ -308,7 +322,7 @@ impl Draft {
             if !f.is_open() {
                 continue;
             }
-            let resolution = if f.flag.field.as_deref() == Some(field) {
+            let resolution = if f.flag.field.as_deref().is_some_and(|f| on_field(f, field)) {
                 corrected.clone()
             } else if RECOMPUTED.contains(&f.flag.code)
                 && before_keys.contains(&key(&f.flag))
@@ -504,6 +518,47 @@ pub fn display<'v>(values: impl IntoIterator<Item = &'v FieldValue>) -> Option<S
     }
 }
 
+/// `path` lies inside `field`: `encounters[0].diagnoses[1].code` inside
+/// `encounters[0].diagnoses`, `patient.address.zip` inside `patient.address`.
+fn is_under(path: &str, field: &str) -> bool {
+    path.len() > field.len() && path.starts_with(field) && matches!(path.as_bytes()[field.len()], b'.' | b'[')
+}
+
+/// A flag at `flagged` is about `field`: the field itself or a part of it.
+pub fn on_field(flagged: &str, field: &str) -> bool {
+    flagged == field || is_under(flagged, field)
+}
+
+/// The field a flagged path is corrected through: the path itself when
+/// values are stored under that field, else the stored field holding it
+/// (validation flags an ICD code at `encounters[0].diagnoses[1].code` and a
+/// one-line address's ZIP at `patient.address.zip`; both were read, and are
+/// corrected, as their whole field).
+pub fn correctable_field(values: &[FieldValue], flagged: &str) -> String {
+    if values.iter().any(|v| v.field == flagged) {
+        return flagged.to_string();
+    }
+    values
+        .iter()
+        .map(|v| v.field.as_str())
+        .filter(|f| is_under(flagged, f))
+        .max_by_key(|f| f.len())
+        .unwrap_or(flagged)
+        .to_string()
+}
+
+/// The text to correct a field from: the value of a simple field, the text
+/// as read for a composite one (a name, an address, diagnoses), so that an
+/// edited copy can be given back as the new value.
+pub fn as_input<'v>(values: impl IntoIterator<Item = &'v FieldValue>) -> Option<String> {
+    let values: Vec<&FieldValue> = values.into_iter().collect();
+    match values.as_slice() {
+        [] => None,
+        [v] if v.path == v.field => Some(v.value.as_ref().map_or_else(|| v.raw.trim().to_string(), |x| x.to_string())),
+        [v, ..] => Some(v.raw.trim().to_string()),
+    }
+}
+
 /// `encounters[0].diagnoses` → `encounters[].diagnoses`.
 pub fn generic_path(field: &str) -> String {
     let mut out = String::with_capacity(field.len());
@@ -635,6 +690,31 @@ mod tests {
         assert_eq!(generic_path("patient.dob"), "patient.dob");
         assert_eq!(first_index("encounters[12].npi"), Some(12));
         assert_eq!(first_index("patient.dob"), None);
+    }
+
+    #[test]
+    fn flagged_parts_belong_to_their_field() {
+        let v = |path: &str, field: &str| FieldValue {
+            path: path.into(),
+            field: field.into(),
+            value: None,
+            kind: ValueType::Text,
+            raw: String::new(),
+            error: None,
+            prov: Provenance { page: 1, file: "f".into(), file_page: 0, bbox: BBox::default(), conf: 90.0 },
+        };
+        let values = [
+            v("encounters[0].diagnoses[1].code", "encounters[0].diagnoses"),
+            v("patient.address", "patient.address"),
+            v("encounters[1].date", "encounters[1].date"),
+        ];
+        assert_eq!(correctable_field(&values, "encounters[0].diagnoses[1].code"), "encounters[0].diagnoses");
+        assert_eq!(correctable_field(&values, "patient.address.zip"), "patient.address");
+        assert_eq!(correctable_field(&values, "encounters[1].date"), "encounters[1].date");
+        assert_eq!(correctable_field(&values, "encounters[10].date"), "encounters[10].date");
+        assert!(on_field("encounters[0].diagnoses[1].code", "encounters[0].diagnoses"));
+        assert!(!on_field("encounters[0].diagnoses_x", "encounters[0].diagnoses"));
+        assert!(!on_field("encounters[10].date", "encounters[1]"));
     }
 
     #[test]

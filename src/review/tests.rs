@@ -421,3 +421,34 @@ fn the_worklist_round_trips_and_an_import_is_all_or_nothing() {
         .unwrap_err();
     assert!(err.to_string().contains("resolved since the worklist was written"), "{err}");
 }
+
+#[test]
+fn a_flag_on_one_diagnosis_code_is_corrected_through_the_visit_diagnoses() {
+    let db = db();
+    // An ICD-10 code on a 1998 visit.
+    let c = chart("box-01/icd", &with(BASE, "encounters[0].diagnoses", "E11.9 Type 2 diabetes\n401.9 Hypertension", 90.0), vec![]);
+    assert_eq!(c.flags.len(), 1, "{:?}", c.flags);
+    assert_eq!(c.flags[0].field.as_deref(), Some("encounters[0].diagnoses[0].code"));
+    load(&db, &c);
+    let p = &db.pipeline;
+    let err = correct(&db.store, p, "bob", &c.chart_id, "encounters[0].diagnoses[0].code", "250.00", "x").unwrap_err();
+    assert!(err.to_string().contains("correct `encounters[0].diagnoses`"), "{err}");
+    let err = correct(&db.store, p, "bob", &c.chart_id, "encounters[0].diagnoses", "E11.9 Type 2 diabetes", "x").unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::FailsValidation { .. })), "{err}");
+
+    let mut sheet = Vec::new();
+    worklist::export(&db.store, "bob", &mut sheet, "memory").unwrap();
+    let mut r = csv::Reader::from_reader(sheet.as_slice());
+    let row: Vec<String> = r.records().next().unwrap().unwrap().iter().map(String::from).collect();
+    assert_eq!(row[3], "encounters[0].diagnoses");
+    assert!(row[5].starts_with("encounters[0].diagnoses[0].code: "), "{row:?}");
+    assert_eq!(row[6], "E11.9 Type 2 diabetes\n401.9 Hypertension");
+
+    let done = correct(&db.store, p, "bob", &c.chart_id, "encounters[0].diagnoses", "250.00 Diabetes mellitus\n401.9 Hypertension", "ICD-9 on the scan")
+        .unwrap();
+    assert_eq!(done.resolved.len(), 1, "{done:?}");
+    assert!(open_codes(&db, &c.chart_id).is_empty());
+    let doc = db.store.document_for(&c.chart_id).unwrap().unwrap();
+    assert_eq!(doc["encounters"][0]["diagnoses"][0]["code"], "250.00");
+    assert_eq!(doc["encounters"][0]["diagnoses"][1]["code"], "401.9");
+}

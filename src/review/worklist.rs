@@ -2,9 +2,15 @@
 //! the filled-in sheet applied back.
 //!
 //! Columns ([`HEADER`]): `chart_id`, `flag_id`, `code`, `field`, `page`,
-//! `flag_reason`, `current_value` (the field's value now; the text as read
-//! when it could not be normalised), then two empty columns for the
+//! `flag_reason`, `current_value`, then two empty columns for the
 //! reviewer: `new_value` and `reason`. On import, per row:
+//!
+//! `field` is the field a new value is given for and `current_value` its
+//! text now — the value of a simple field, the text as read of a composite
+//! one (a name, an address, the diagnoses of a visit) so that it can be
+//! edited and given back whole. A flag on a part of a field (one ICD code
+//! of a visit's diagnoses, a one-line address's ZIP) is listed under its
+//! field, the part named at the start of `flag_reason`.
 //!
 //! - `new_value` filled: the flag's field is corrected to it (like
 //!   `review set`), `reason` required;
@@ -20,7 +26,8 @@
 //! Every cell written goes through [`csv_safe`] so that a spreadsheet never
 //! runs it as a formula; on import the escape is taken off again.
 
-use super::draft::{display, Draft, FlagSelector, LazyIndex};
+use super::draft::{as_input, correctable_field, Draft, FlagSelector, LazyIndex};
+use crate::model::FieldValue;
 use super::{check_operator, load_draft, today, Refusal, ReviewError};
 use crate::pipeline::Pipeline;
 use crate::store::{csv_safe, AuditEntry, Store, StoreError};
@@ -48,27 +55,34 @@ fn write_err(e: impl Into<std::io::Error>) -> StoreError {
 pub fn export(store: &Store, operator: &str, out: &mut dyn Write, to: &str) -> Result<Exported, ReviewError> {
     let operator = check_operator(operator)?;
     let flags = store.open_flags()?;
-    let mut values: HashMap<String, Vec<crate::store::StoredValue>> = HashMap::new();
+    let mut values: HashMap<String, Vec<FieldValue>> = HashMap::new();
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER).map_err(write_err)?;
     for f in &flags {
         if !values.contains_key(&f.chart_id) {
-            values.insert(f.chart_id.clone(), store.values_for(&f.chart_id)?);
+            let stored = store.values_for(&f.chart_id)?.into_iter().map(|v| v.value).collect();
+            values.insert(f.chart_id.clone(), stored);
         }
-        let current = f
-            .flag
-            .flag
-            .field
+        let chart_values = &values[&f.chart_id];
+        let flag = &f.flag.flag;
+        // The field a new value is given for; a flag on a part of a field
+        // (one ICD code, an address's ZIP) names the part in its reason.
+        let field = flag.field.as_deref().map(|p| correctable_field(chart_values, p));
+        let reason = match (&flag.field, &field) {
+            (Some(p), Some(holder)) if p != holder => format!("{p}: {}", flag.reason),
+            _ => flag.reason.clone(),
+        };
+        let current = field
             .as_ref()
-            .and_then(|field| display(values[&f.chart_id].iter().map(|v| &v.value).filter(|v| &v.field == field)))
+            .and_then(|field| as_input(chart_values.iter().filter(|v| &v.field == field)))
             .unwrap_or_default();
         let row = [
             f.chart_id.clone(),
             f.flag.id.to_string(),
-            f.flag.flag.code.to_string(),
-            f.flag.flag.field.clone().unwrap_or_default(),
-            f.flag.flag.page.map(|p| p.to_string()).unwrap_or_default(),
-            f.flag.flag.reason.clone(),
+            flag.code.to_string(),
+            field.unwrap_or_default(),
+            flag.page.map(|p| p.to_string()).unwrap_or_default(),
+            reason,
             current,
             String::new(),
             String::new(),
@@ -239,7 +253,8 @@ pub fn import(
             bad(format!("flag {flag_id} was resolved since the worklist was written"));
             continue;
         }
-        if let (Some(field), Some(flag_field)) = (&row.field, &flag.flag.field) {
+        let flag_field = flag.flag.field.as_deref().map(|p| correctable_field(&draft.current_values(), p));
+        if let (Some(field), Some(flag_field)) = (&row.field, &flag_field) {
             if field != flag_field {
                 bad(format!("field {field} is not the field of flag {flag_id} ({flag_field})"));
                 continue;
@@ -257,7 +272,7 @@ pub fn import(
             }
             continue;
         }
-        let Some(field) = flag.flag.field.clone() else {
+        let Some(field) = flag_field else {
             bad(format!(
                 "flag {flag_id} ({}) has no field to correct: leave new_value empty and give a reason to waive it",
                 flag.flag.code
