@@ -452,3 +452,23 @@ fn a_flag_on_one_diagnosis_code_is_corrected_through_the_visit_diagnoses() {
     assert_eq!(doc["encounters"][0]["diagnoses"][0]["code"], "250.00");
     assert_eq!(doc["encounters"][0]["diagnoses"][1]["code"], "401.9");
 }
+
+#[test]
+fn a_chart_read_with_another_pipeline_needs_that_pipeline() {
+    let db = db();
+    let c = low_dob();
+    db.store.load_chart(db.batch, &c, "custom@2.0.0").unwrap();
+    let err = correct(&db.store, &db.pipeline, "bob", &c.chart_id, "patient.dob", "03/14/1952", "x").unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::PipelineMismatch { .. })), "{err}");
+    assert!(err.to_string().contains("custom@2.0.0"), "{err}");
+    // Waiving needs no pipeline; an unknown flag id is refused.
+    let none = FlagSelector { id: Some(9999), code: None, field: None };
+    assert!(matches!(
+        waive(&db.store, "bob", &c.chart_id, &none, "x").unwrap_err(),
+        ReviewError::Refused(Refusal::NoOpenFlag { .. })
+    ));
+    assert!(matches!(
+        waive(&db.store, "", &c.chart_id, &none, "x").unwrap_err(),
+        ReviewError::Refused(Refusal::NoOperator)
+    ));
+}
