@@ -65,6 +65,11 @@ pub enum Command {
     CheckPipeline {
         file: PathBuf,
     },
+    /// The review station: the queue, corrections, waivers, approval and the worklist.
+    Review {
+        #[command(subcommand)]
+        command: crate::review::cli::ReviewCommand,
+    },
     /// Write a synthetic archive of scanned charts with ground truth (no real patient data).
     Synth {
         out_dir: PathBuf,
@@ -215,6 +220,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Review { command } => crate::review::cli::dispatch(command),
         Command::Eval { .. } => anyhow::bail!("WIP: eval is being wired"),
     }
 }

@@ -227,6 +227,7 @@ pub fn run(cfg: &RunConfig) -> Result<Summary, RunError> {
         .build()
         .map_err(|e| RunError::Pool(cfg.jobs, e.to_string()))?;
 
+    let mut patients = crate::review::PatientIndex::from_store(&store)?;
     let (tx, rx) = mpsc::sync_channel::<ChartResult>(cfg.jobs.max(1) * 2);
     let mut load_error = None;
     std::thread::scope(|scope| {
@@ -243,9 +244,13 @@ pub fn run(cfg: &RunConfig) -> Result<Summary, RunError> {
                 });
             });
         });
-        for result in rx {
+        for mut result in rx {
             if load_error.is_some() {
                 continue; // drain so workers finish; nothing more is loaded
+            }
+            if result.status() != ChartStatus::Failed {
+                let dups = patients.check(&result.chart_id, &result.document);
+                result.flags.extend(dups);
             }
             let t = Instant::now();
             match store.load_chart(batch_id, &result, &pipeline_id) {

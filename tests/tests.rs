@@ -4,6 +4,9 @@
 //! The fixture batch is OCR'd once (`fixture_run`) and shared by the tests
 //! that only read its database; tests that change things work on copies.
 
+#[path = "it/review.rs"]
+mod review;
+
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
