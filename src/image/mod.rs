@@ -18,6 +18,8 @@
 
 mod decode;
 pub mod prepare;
+#[doc(hidden)]
+pub mod testpage;
 mod tiffdir;
 
 use std::fmt;

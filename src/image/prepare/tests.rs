@@ -1,0 +1,164 @@
+//! Preparation tests on rendered pages with known damage.
+
+use super::*;
+use crate::image::testpage::{self, any_font};
+
+const DPI: u32 = 150;
+
+fn page(seed: u64) -> Option<GrayImage> {
+    let font = any_font()?;
+    Some(testpage::render(&testpage::page_lines(seed), DPI, &font))
+}
+
+/// Rotates clockwise by `deg` (the damage a crooked scan does).
+fn skewed(img: &GrayImage, deg: f32) -> GrayImage {
+    rotate_bilinear(img, deg)
+}
+
+#[test]
+fn skew_is_estimated_within_a_third_of_a_degree() {
+    let Some(p) = page(1) else { return };
+    for truth in [-4.5f32, -3.0, -1.2, -0.4, 0.0, 0.7, 2.0, 4.0] {
+        let est = estimate_skew(&skewed(&p, truth), DPI);
+        assert!((est - truth).abs() < 0.3, "truth {truth}, estimated {est}");
+    }
+}
+
+#[test]
+fn bitonal_skewed_page() {
+    let Some(p) = page(2) else { return };
+    let img = testpage::bitonal(&skewed(&p, -2.5));
+    let est = estimate_skew(&img, DPI);
+    assert!((est + 2.5).abs() < 0.3, "estimated {est}");
+}
+
+#[test]
+fn sideways_and_upside_down_pages_are_turned_upright() {
+    let Some(p) = page(3) else { return };
+    assert_eq!(detect_rotation(&p, DPI), 0);
+    // Damage: the page was scanned turned clockwise by `turn`; the cure is
+    // the turn that completes the full circle.
+    for turn in [90, 180, 270] {
+        let damaged = rotate_quarter(&p, turn);
+        assert_eq!(detect_rotation(&damaged, DPI), (360 - turn) % 360, "page turned by {turn}");
+    }
+    // Turned and skewed.
+    let damaged = rotate_quarter(&skewed(&p, 3.0), 90);
+    let prepared = prepare(&damaged, DPI);
+    assert_eq!(prepared.rotation, 270);
+    assert!((prepared.skew_deg - 3.0).abs() < 0.3, "skew {}", prepared.skew_deg);
+    assert_eq!(prepared.image.dimensions(), p.dimensions());
+}
+
+#[test]
+fn prepare_restores_a_skewed_page() {
+    let Some(p) = page(4) else { return };
+    let out = prepare(&skewed(&p, -3.0), DPI);
+    assert_eq!(out.rotation, 0);
+    assert!((out.skew_deg + 3.0).abs() < 0.3);
+    assert!(!out.blank);
+    // The result is level again.
+    assert!(estimate_skew(&out.image, DPI).abs() < 0.3);
+}
+
+#[test]
+fn small_skew_is_left_alone() {
+    let Some(p) = page(5) else { return };
+    let out = prepare(&p, DPI);
+    assert!(out.skew_deg.abs() < MIN_SKEW_CORRECTION_DEG);
+    assert_eq!(out.image, p, "an upright, level, clean page is unchanged");
+    assert!(!out.contrast_stretched);
+    assert_eq!(out.specks_removed, 0);
+}
+
+#[test]
+fn blank_pages_and_noise() {
+    let (w, h) = ((8.5 * DPI as f32) as u32, (11.0 * DPI as f32) as u32);
+    let white = white_page(w, h);
+    let out = prepare(&white, DPI);
+    assert!(out.blank);
+    assert_eq!(out.ink_fraction, 0.0);
+    // Grainy gray paper with a few specks is still blank.
+    let paper = testpage::grain(&testpage::fade(&white, 0, 225), 6.0, 1);
+    let paper = testpage::salt_pepper(&paper, 0.0005, 2);
+    let out = prepare(&paper, DPI);
+    assert!(out.blank, "ink {}", out.ink_fraction);
+    // Pure noise is not blank: ink everywhere.
+    let noise = testpage::pure_noise(w, h, 3);
+    let out = prepare(&noise, DPI);
+    assert!(!out.blank);
+    assert!(out.ink_fraction > 0.2, "ink {}", out.ink_fraction);
+    // A text page is not blank; nor is one short line.
+    let Some(font) = any_font() else { return };
+    let text = testpage::render(&testpage::page_lines(6), DPI, &font);
+    let out = prepare(&text, DPI);
+    assert!(!out.blank);
+    assert!(out.ink_fraction > 0.005, "ink {}", out.ink_fraction);
+    let one = testpage::render(&["Seen today, no changes.".to_string()], DPI, &font);
+    let out = prepare(&one, DPI);
+    assert!(!out.blank, "ink {}", out.ink_fraction);
+    // A faint line is ink too.
+    let out = prepare(&testpage::fade(&one, 190, 235), DPI);
+    assert!(!out.blank, "ink {}", out.ink_fraction);
+}
+
+#[test]
+fn faint_print_is_stretched_and_dark_print_is_not() {
+    let Some(p) = page(7) else { return };
+    let faint = testpage::fade(&p, 170, 235);
+    let levels = measure_levels(&faint);
+    let out = stretch_contrast(&faint, &levels).expect("faint print is stretched");
+    let dark = out.iter().filter(|&&v| v < 60).count();
+    assert!(dark > 0);
+    assert!(out.iter().filter(|&&v| v == 255).count() > (out.len() / 2));
+    assert!(stretch_contrast(&p, &measure_levels(&p)).is_none());
+    assert!(stretch_contrast(&testpage::bitonal(&faint), &measure_levels(&testpage::bitonal(&faint))).is_none());
+}
+
+#[test]
+fn specks_are_removed_only_from_noisy_pages() {
+    let Some(p) = page(8) else { return };
+    let levels = measure_levels(&p);
+    let mut clean = p.clone();
+    assert_eq!(despeckle(&mut clean, DPI, &levels), 0);
+    assert_eq!(clean, p);
+    let mut noisy = testpage::salt_pepper(&p, 0.002, 9);
+    let noisy_levels = measure_levels(&noisy);
+    let removed = despeckle(&mut noisy, DPI, &noisy_levels);
+    assert!(removed > 100, "removed {removed}");
+}
+
+#[test]
+fn rotation_helpers() {
+    let img = GrayImage::from_fn(4, 2, |x, y| Luma([(x + 4 * y) as u8]));
+    assert_eq!(rotate_quarter(&img, 90).dimensions(), (2, 4));
+    assert_eq!(rotate_bilinear(&img, 0.0), img);
+    let b = Bitmap::from_gray(&img, 3);
+    for r in [90, 180, 270] {
+        let want = Bitmap::from_gray(&rotate_quarter(&img, r), 3);
+        let got = b.rotated_quarter(r).into_owned();
+        assert_eq!((got.w, got.h, got.ink), (want.w, want.h, want.ink), "rotation {r}");
+    }
+    let d = downscale(&GrayImage::from_fn(6, 3, |x, _| Luma([if x < 3 { 0 } else { 255 }])), 3);
+    assert_eq!(d.as_raw(), &vec![0, 255]);
+}
+
+#[test]
+fn tiny_and_odd_pages_do_not_panic() {
+    for (w, h) in [(1, 1), (3, 50), (50, 3), (17, 17)] {
+        let img = GrayImage::from_fn(w, h, |x, y| Luma([((x * 31 + y * 17) % 256) as u8]));
+        let _ = prepare(&img, 300);
+        let _ = prepare(&img, 0);
+    }
+}
+
+#[test]
+fn zz_debug_orientation() {
+    let Some(p) = page(3) else { return };
+    for turn in [0, 180] {
+        let d = rotate_quarter(&p, turn);
+        eprintln!("turn {turn}: up {:.3}", upright_statistic(&d, DPI));
+        let d = rotate_quarter(&testpage::bitonal(&downscale(&p, 2)), turn);
+        eprintln!("turn {turn} 75 dpi: up {:.3}", upright_statistic(&d, DPI / 2));
+    }
+}
