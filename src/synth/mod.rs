@@ -1,1 +1,368 @@
-//! TODO
+//! A synthetic scanned-chart corpus with ground truth (`chartmill synth`).
+//!
+//! [`generate`] writes `OUT_DIR/archive/` — box folders of charts, each a
+//! multi-page TIFF (grey LZW/Deflate or bitonal CCITT G4) or a folder of
+//! single-page PNG/JPEG/TIFF files — and `OUT_DIR/truth.jsonl`, the export
+//! the spec expects for each chart, with the flags it must raise.
+//!
+//! It runs in two steps:
+//!
+//! 1. **plan** ([`plan_corpus`], pure and fast): patients, records, the one
+//!    defect of about a third of the charts, every word of every page and
+//!    every scan-damage setting, and the truth;
+//! 2. **render and write** (parallel over charts with rayon): pages drawn
+//!    with the installed fonts ([`FONT_PACKAGES`]), damaged, encoded.
+//!
+//! Everything derives from the seed and the chart index, so a corpus is the
+//! same byte for byte for a seed (on machines with the same fonts). No real
+//! patient data is involved: names are random combinations of common given
+//! and family names; phones are 555-01xx numbers.
+
+mod compose;
+mod data;
+mod files;
+mod fonts;
+mod format;
+mod page;
+mod plan;
+mod render;
+#[cfg(test)]
+mod scratch;
+
+pub use fonts::FONT_PACKAGES;
+pub use plan::{plan_corpus, ChartPlan, Truth};
+
+use anyhow::{bail, Context};
+use files::{Scanned, TiffKind, TiffWriter};
+use fonts::Fonts;
+use page::{Content, Encoding, PagePlan};
+use plan::{chart_rng, FileForm};
+use rand::Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct SynthConfig {
+    /// `archive/` and `truth.jsonl` are written here.
+    pub out_dir: PathBuf,
+    pub charts: usize,
+    pub seed: u64,
+}
+
+/// What was written.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SynthSummary {
+    pub charts: usize,
+    /// Pages, blank backs and unreadable pages included.
+    pub pages: usize,
+    /// Files written under `archive/`.
+    pub files: usize,
+    /// Charts with an injected defect (non-empty truth flags).
+    pub defective: usize,
+}
+
+/// Writes a corpus: `OUT_DIR/archive/...` and `OUT_DIR/truth.jsonl`.
+/// Refuses to write into an `archive/` that already holds files.
+pub fn generate(cfg: &SynthConfig) -> anyhow::Result<SynthSummary> {
+    generate_at(cfg, None)
+}
+
+/// `generate`, with every chart scanned at `dpi` when given (tests use a low
+/// resolution to stay fast in debug builds).
+fn generate_at(cfg: &SynthConfig, dpi: Option<u32>) -> anyhow::Result<SynthSummary> {
+    let archive = cfg.out_dir.join("archive");
+    if archive.is_dir() && std::fs::read_dir(&archive)?.next().is_some() {
+        bail!("{} already exists and is not empty; remove it or choose another output folder", archive.display());
+    }
+    std::fs::create_dir_all(&archive).with_context(|| format!("cannot create {}", archive.display()))?;
+    let fonts = Fonts::load()?;
+    let mut plans = plan_corpus(cfg.charts, cfg.seed);
+    if let Some(dpi) = dpi {
+        for p in &mut plans {
+            p.dpi = dpi;
+        }
+    }
+
+    let written: Vec<anyhow::Result<usize>> =
+        plans.par_iter().map(|chart| write_chart(chart, &archive, &fonts, cfg.seed)).collect();
+    let mut files = 0;
+    for (chart, result) in plans.iter().zip(written) {
+        files += result.with_context(|| format!("chart {}", chart.chart_id))?;
+    }
+
+    let truth_path = cfg.out_dir.join("truth.jsonl");
+    let mut out = BufWriter::new(std::fs::File::create(&truth_path).with_context(|| format!("cannot create {}", truth_path.display()))?);
+    for chart in &plans {
+        serde_json::to_writer(&mut out, &chart.truth)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+
+    Ok(SynthSummary {
+        charts: plans.len(),
+        pages: plans.iter().map(|c| c.pages.len()).sum(),
+        files,
+        defective: plans.iter().filter(|c| !c.truth.flags.is_empty()).count(),
+    })
+}
+
+/// The truth of a corpus without rendering anything.
+pub fn truth(charts: usize, seed: u64) -> Vec<Truth> {
+    plan_corpus(charts, seed).into_iter().map(|c| c.truth).collect()
+}
+
+fn page_rng(seed: u64, chart: usize, page: u32) -> rand_chacha::ChaCha8Rng {
+    chart_rng(seed, chart, 100 + page as u64)
+}
+
+/// Grey level under which a pixel of the page is black in a bitonal scan:
+/// halfway between paper and ink.
+fn threshold(page: &PagePlan) -> u8 {
+    match page.content {
+        Content::Smear(_) => 128,
+        Content::Blank => page.scan.paper.saturating_sub(60),
+        _ => {
+            let s = &page.scan;
+            let span = (s.paper as f32 - s.ink as f32) * s.contrast;
+            (s.paper as f32 - span / 2.0).round() as u8
+        }
+    }
+}
+
+/// Renders and writes one chart; returns the number of files written.
+fn write_chart(chart: &ChartPlan, archive: &Path, fonts: &Fonts, seed: u64) -> anyhow::Result<usize> {
+    let target = archive.join(&chart.path);
+    match chart.form {
+        FileForm::Folder { color } => {
+            std::fs::create_dir_all(&target)?;
+            for page in &chart.pages {
+                let enc = page.encoding.unwrap_or(Encoding::Png);
+                let ext = match enc {
+                    Encoding::Png => "png",
+                    Encoding::Jpeg { .. } => "jpg",
+                    Encoding::Tiff => "tif",
+                };
+                let mut rng = page_rng(seed, chart.index, page.number);
+                let bytes = if page.content == Content::Corrupt {
+                    files::corrupt_bytes(enc, &mut rng)
+                } else {
+                    let img = render::render(page, chart.dpi, fonts, &mut rng);
+                    match enc {
+                        Encoding::Tiff => files::tiff_bytes(&img, chart.dpi)?,
+                        _ => {
+                            let scanned = if color { Scanned::Rgb(files::tint(&img, rng.gen_range(0.5..1.5))) } else { Scanned::Gray(img) };
+                            match enc {
+                                Encoding::Jpeg { quality } => files::jpeg_bytes(&scanned, chart.dpi, quality)?,
+                                _ => files::png_bytes(&scanned, chart.dpi)?,
+                            }
+                        }
+                    }
+                };
+                let path = target.join(format!("page-{}.{ext}", page.number));
+                std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            Ok(chart.pages.len())
+        }
+        FileForm::TiffGray { .. } | FileForm::TiffG4 => {
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let kind = match chart.form {
+                FileForm::TiffG4 => TiffKind::G4,
+                FileForm::TiffGray { deflate: true } => TiffKind::Deflate,
+                _ => TiffKind::Lzw,
+            };
+            let file = std::fs::File::create(&target).with_context(|| format!("cannot create {}", target.display()))?;
+            let mut out = BufWriter::new(file);
+            {
+                let mut tiff = TiffWriter::new(&mut out, kind, chart.pages.len())?;
+                for page in &chart.pages {
+                    let mut rng = page_rng(seed, chart.index, page.number);
+                    let img = render::render(page, chart.dpi, fonts, &mut rng);
+                    tiff.add(&img, chart.dpi, threshold(page))?;
+                }
+            }
+            out.flush()?;
+            Ok(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::FlagCode;
+    use std::collections::BTreeMap;
+
+    fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p.strip_prefix(dir).unwrap().to_string_lossy().to_string();
+                    out.insert(rel, std::fs::read(&p).unwrap());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn same_seed_same_truth_and_same_bytes() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let sa = generate_at(&SynthConfig { out_dir: a.path().into(), charts: 3, seed: 7 }, Some(60)).unwrap();
+        let sb = generate_at(&SynthConfig { out_dir: b.path().into(), charts: 3, seed: 7 }, Some(60)).unwrap();
+        assert_eq!(sa, sb);
+        assert_eq!(sa.charts, 3);
+        let (fa, fb) = (files_under(a.path()), files_under(b.path()));
+        assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>());
+        for (k, v) in &fa {
+            assert!(v == &fb[k], "{k} differs");
+        }
+        assert!(fa.contains_key("truth.jsonl"));
+        // A different seed gives a different corpus.
+        assert_ne!(
+            serde_json::to_string(&truth(3, 7)).unwrap(),
+            serde_json::to_string(&truth(3, 8)).unwrap()
+        );
+        // Generating into a non-empty archive is refused.
+        assert!(generate_at(&SynthConfig { out_dir: a.path().into(), charts: 1, seed: 7 }, Some(60)).is_err());
+    }
+
+    #[test]
+    fn every_flag_code_in_a_40_chart_corpus() {
+        for seed in [1, 2, 3, 42, 1234] {
+            let truth = truth(40, seed);
+            for code in FlagCode::ALL {
+                assert!(truth.iter().any(|t| t.flags.iter().any(|f| f.code == code)), "seed {seed}: no {code}");
+            }
+            let defective = truth.iter().filter(|t| !t.flags.is_empty()).count();
+            assert!((10..=16).contains(&defective), "seed {seed}: {defective} defective");
+            for t in &truth {
+                assert!(t.flags.len() <= 1);
+                assert_eq!(t.status, if t.flags.is_empty() { "accepted" } else { "review" });
+            }
+        }
+    }
+
+    #[test]
+    fn duplicates_pair_with_an_earlier_clean_chart() {
+        for seed in 0..20 {
+            let truth = truth(40, seed);
+            for (i, t) in truth.iter().enumerate() {
+                if !t.flags.iter().any(|f| f.code == FlagCode::DuplicatePatient) {
+                    continue;
+                }
+                let same = |o: &Truth| {
+                    o.patient.mrn == t.patient.mrn
+                        || (o.patient.family == t.patient.family && o.patient.given == t.patient.given && o.patient.dob == t.patient.dob)
+                };
+                let earlier: Vec<&Truth> = truth[..i].iter().filter(|o| same(o)).collect();
+                assert_eq!(earlier.len(), 1, "seed {seed} chart {}", t.chart_id);
+                assert!(earlier[0].flags.is_empty());
+                assert!(earlier[0].chart_id < t.chart_id);
+                assert!(!truth[i + 1..].iter().any(|o| same(o)));
+            }
+        }
+    }
+
+    #[test]
+    fn clean_charts_are_clean() {
+        use format::{is_icd10, is_icd9, npi_valid};
+        let today = plan::reference_date().to_string();
+        let mut mrns = std::collections::HashSet::new();
+        for t in truth(300, 99) {
+            if !t.flags.is_empty() {
+                continue;
+            }
+            assert!(mrns.insert(t.patient.mrn.clone()), "{}: MRN reused by a clean chart", t.chart_id);
+            let p = &t.patient;
+            for v in [&p.family, &p.given, &p.mrn, &p.dob, &p.sex, &p.phone, &p.address.zip] {
+                assert!(v.as_deref().is_some_and(|s| !s.is_empty()), "{}: required value missing", t.chart_id);
+            }
+            let dob = p.dob.clone().unwrap();
+            assert!(dob.as_str() >= "1920-01-01" && dob.as_str() <= "2015-12-31");
+            assert_eq!(p.address.zip.as_ref().unwrap().len(), 5);
+            assert_eq!(p.phone.as_ref().unwrap().len(), 10);
+            assert!(!p.given.as_ref().unwrap().contains('.'));
+            assert!(!t.encounters.is_empty());
+            for e in &t.encounters {
+                let date = e.date.clone().expect("visit date");
+                assert!(date > dob && date <= today, "{}: visit {date}", t.chart_id);
+                assert!(npi_valid(e.npi.as_ref().unwrap()), "{}: NPI", t.chart_id);
+                assert!(e.provider.is_some() && e.signed_by.is_some());
+                assert!(e.signed_date.clone().unwrap() >= date);
+                assert!(!e.diagnoses.is_empty());
+                for d in &e.diagnoses {
+                    if date.as_str() >= "2015-10-01" {
+                        assert!(is_icd10(&d.code), "{}: {} on {date}", t.chart_id, d.code);
+                    } else {
+                        assert!(is_icd9(&d.code), "{}: {} on {date}", t.chart_id, d.code);
+                    }
+                }
+            }
+            let dates: std::collections::HashSet<_> = t.encounters.iter().map(|e| e.date.clone()).collect();
+            assert_eq!(dates.len(), t.encounters.len(), "visit dates are keys");
+            for m in &t.medications {
+                assert!(m.dose.is_some());
+                if let Some(s) = &m.start_date {
+                    assert!(*s > dob && *s <= today);
+                }
+            }
+            for i in &t.immunizations {
+                let date = i.date.clone().unwrap();
+                assert!(date >= dob && date <= today, "{}: immunization {date}", t.chart_id);
+                assert!(i.lot.is_some());
+                let cvx = i.cvx.as_ref().unwrap();
+                assert!((1..=3).contains(&cvx.len()) && cvx.chars().all(|c| c.is_ascii_digit()));
+            }
+        }
+    }
+
+    #[test]
+    fn defective_charts_carry_one_flag_with_page_and_field() {
+        for t in truth(200, 5) {
+            for f in &t.flags {
+                assert!(f.page >= 1);
+                match f.code {
+                    FlagCode::UnreadablePage | FlagCode::UnknownDocument => assert!(f.field.is_none()),
+                    _ => assert!(f.field.is_some(), "{}: {:?}", t.chart_id, f),
+                }
+                if f.code == FlagCode::MissingField {
+                    let field = f.field.as_deref().unwrap();
+                    if field == "patient.sex" {
+                        assert!(t.patient.sex.is_none());
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn truth_has_the_export_shape() {
+        let t = serde_json::to_value(&truth(5, 3)[0]).unwrap();
+        let keys: Vec<&str> = t.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        for k in ["chart_id", "status", "flags", "patient", "allergies", "coverage", "encounters", "medications", "immunizations"] {
+            assert!(keys.contains(&k), "{k}");
+        }
+        for k in ["family", "given", "mrn", "dob", "sex", "address", "phone"] {
+            assert!(t["patient"].get(k).is_some(), "{k}");
+        }
+        let e = &t["encounters"][0];
+        for k in ["date", "provider", "npi", "vitals", "diagnoses", "signed_by", "signed_date"] {
+            assert!(e.get(k).is_some(), "{k}");
+        }
+        assert!(e["vitals"]["pulse"].is_i64());
+        assert!(e["vitals"]["temp_f"].is_f64());
+        assert!(t["chart_id"].as_str().unwrap().starts_with("box-01/0001-"));
+    }
+}
+
