@@ -78,6 +78,18 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Account for every page of every file under an archive: loaded, in review, blank or failed
+    /// (with its reason); exit 1 when a page is not accounted for or a file changed since loading.
+    Reconcile {
+        /// The archive folder, as given to `run`.
+        archive: PathBuf,
+        /// The database the archive was loaded into.
+        #[arg(long)]
+        db: PathBuf,
+        /// Machine-readable report (one JSON object).
+        #[arg(long)]
+        json: bool,
+    },
     /// Compare what was loaded with a synthetic archive's truth: accuracy, silent errors, defects caught.
     Eval {
         #[arg(long)]
@@ -221,6 +233,15 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Review { command } => crate::review::cli::dispatch(command),
+        Command::Reconcile { archive, db, json } => {
+            let report = crate::reconcile::reconcile(&archive, &open_existing(&db)?)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.to_text());
+            }
+            Ok(ExitCode::from(report.exit_code()))
+        }
         Command::Eval { .. } => anyhow::bail!("WIP: eval is being wired"),
     }
 }

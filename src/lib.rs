@@ -15,7 +15,8 @@
 //!    reports it.
 //!
 //! Around them: [`synth`] writes synthetic archives with ground truth, [`eval`]
-//! measures accuracy against it.
+//! measures accuracy against it, [`reconcile`] accounts for every page of an
+//! archive against the database.
 
 pub mod cli;
 pub mod discover;
@@ -27,6 +28,7 @@ pub mod normalize;
 pub mod ocr;
 pub mod pipeline;
 pub mod progress;
+pub mod reconcile;
 pub mod review;
 pub mod run;
 pub mod store;

@@ -51,6 +51,7 @@
 mod export;
 mod load;
 mod query;
+mod reconcile;
 mod review;
 pub mod schema;
 #[cfg(test)]
@@ -59,6 +60,7 @@ mod tests;
 pub use export::{create_private, csv_safe, CSV_HEADER, EXPORT_KEYS};
 pub use load::{fingerprint, ChartState, LoadOutcome};
 pub use query::{AuditRecord, BatchRecord, ChartRow, KnownPatient, StoredFlag, StoredValue};
+pub use reconcile::{ReconcileSnapshot, StoredPage, StoredSource, UnreadableFlag};
 pub use review::{OpenFlag, QueueEntry, QueuedChart, ReviewState, ReviewTx};
 
 use crate::model::{ChartResult, ChartStatus, FlagCode, PageStatus};
