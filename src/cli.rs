@@ -65,6 +65,15 @@ pub enum Command {
     CheckPipeline {
         file: PathBuf,
     },
+    /// Show what chartmill reads on one page: OCR rows, document type and fields (prints patient data to stdout).
+    Inspect {
+        file: PathBuf,
+        /// Page of the file, 1-based.
+        #[arg(long, default_value_t = 1)]
+        page: u32,
+        #[arg(long)]
+        pipeline: Option<PathBuf>,
+    },
     /// The review station: the queue, corrections, waivers, approval and the worklist.
     Review {
         #[command(subcommand)]
@@ -230,6 +239,34 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 out_dir.display(),
                 out_dir.display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Inspect { file, page, pipeline } => {
+            let pipeline = load_pipeline(pipeline.as_deref())?;
+            let (rows, x) = run::inspect_page(&pipeline, &file, page.max(1) - 1)?;
+            for r in rows {
+                println!("{r}");
+            }
+            println!(
+                "\npage {}: {} (rotation {}°, skew {:.2}°, {} words, mean confidence {:.0})",
+                page,
+                x.info.doc_type.as_deref().unwrap_or(x.info.status.as_str()),
+                x.info.rotation,
+                x.info.skew,
+                x.info.words,
+                x.info.mean_conf
+            );
+            let show = |label: &str, vals: &[crate::model::FieldValue]| {
+                for v in vals {
+                    let value = v.value.as_ref().map_or_else(|| format!("ERROR {}", v.error.as_deref().unwrap_or("")), |v| v.to_string());
+                    println!("{label} {:<34} {:<30} conf {:>3.0}  raw {:?}", v.path, value, v.prov.conf, v.raw);
+                }
+            };
+            show("header", &x.header);
+            show("field ", &x.fields);
+            for (t, row) in &x.rows {
+                show(&format!("table{t}"), row);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Review { command } => crate::review::cli::dispatch(command),

@@ -442,7 +442,7 @@ const UPRIGHT_MIN_SHARE: f32 = 0.5;
 /// OCR a page; when little of what is read is confident text, the page is
 /// probably upside down or sideways: try the other orientations and keep the
 /// one that reads best. Returns the extra clockwise rotation applied.
-fn ocr_upright(engine: &mut impl Ocr, image: &image::GrayImage, dpi: u32) -> Result<(crate::model::OcrPage, u32), ocr::OcrError> {
+pub(crate) fn ocr_upright(engine: &mut impl Ocr, image: &image::GrayImage, dpi: u32) -> Result<(crate::model::OcrPage, u32), ocr::OcrError> {
     let first = engine.recognize(image, dpi)?;
     if reads_well(&first) {
         return Ok((first, 0));
@@ -478,4 +478,33 @@ fn reads_well(page: &crate::model::OcrPage) -> bool {
 /// Flag counts of a summary as a map for printing and JSON.
 pub fn flag_counts(counts: &BatchCounts) -> BTreeMap<&'static str, u64> {
     counts.flags.iter().map(|(c, n)| (FlagCode::as_str(*c), *n)).collect()
+}
+
+/// What chartmill reads on one page, for an operator tuning a pipeline file
+/// (`chartmill inspect`): the rows as OCR'd and the page's extraction. The
+/// result holds patient values: it is for the terminal, never for a log.
+pub fn inspect_page(pipeline: &Pipeline, path: &Path, page_index: u32) -> anyhow::Result<(Vec<String>, PageExtract)> {
+    ocr::limit_tesseract_threads();
+    let mut pages = crate::image::pages(path)?;
+    let page = pages
+        .nth(page_index as usize)
+        .ok_or_else(|| anyhow::anyhow!("{} has no page {}", path.display(), page_index + 1))??;
+    let prepared = crate::image::prepare(&page.image, page.dpi);
+    let (ocr_page, extra) = ocr::with_thread_engine(|e| ocr_upright(e, &prepared.image, page.dpi))??;
+    let facts = PageFacts {
+        rotation: (prepared.rotation + extra) % 360,
+        skew: prepared.skew_deg,
+        ink_fraction: prepared.ink_fraction,
+    };
+    let norm = normalize::Context { today: chrono::Local::now().date_naive() };
+    let at = PageRef { page: page_index + 1, file: path.display().to_string(), file_page: page.file_page };
+    let rows = extract::layout::rows(extract::layout::tokens(&ocr_page.words));
+    let lines = rows
+        .iter()
+        .map(|r| {
+            let words: Vec<String> = r.tokens.iter().map(|t| format!("{}@{}({:.0})", t.text, t.bbox.x, t.conf)).collect();
+            format!("y={:>5} {}", r.bbox.y, words.join(" "))
+        })
+        .collect();
+    Ok((lines, extract::extract_page(pipeline, at, &ocr_page, facts, &norm)))
 }

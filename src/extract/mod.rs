@@ -302,6 +302,14 @@ fn match_label(tokens: &[Token], i: usize, label: &str) -> Option<(usize, bool)>
     let mut acc = String::new();
     let mut k = i;
     while k < tokens.len() {
+        // The words of one label are set as one phrase: a column gap ends it
+        // (`City:   State:   ZIP` on a boxed form is three labels, not one).
+        if k > i {
+            let gap = tokens[k].bbox.x as i64 - tokens[k - 1].bbox.right() as i64;
+            if gap > (tokens[k].bbox.h.max(tokens[k - 1].bbox.h) as i64) * 3 / 2 {
+                return None;
+            }
+        }
         let c = &tokens[k].canon;
         if c.is_empty() {
             if acc.is_empty() {
@@ -822,6 +830,23 @@ mod tests {
         assert_eq!(get(f, "patient.family").as_deref(), Some("Thompson"));
         assert_eq!(get(f, "patient.dob").as_deref(), Some("1952-03-14"));
         assert_eq!(get(f, "patient.sex").as_deref(), Some("F"));
+    }
+
+    #[test]
+    fn labels_in_separate_boxes_are_not_one_label() {
+        let x = run(&[
+            (900, 100, "PATIENT REGISTRATION"),
+            (100, 300, "City:"),
+            (1000, 300, "State:"),
+            (1500, 300, "ZIP Code"),
+            (100, 345, "Columbia"),
+            (1000, 345, "SC"),
+            (1500, 345, "29201"),
+        ]);
+        let f = &x.fields;
+        assert_eq!(get(f, "patient.address.city").as_deref(), Some("Columbia"));
+        assert_eq!(get(f, "patient.address.state").as_deref(), Some("SC"));
+        assert_eq!(get(f, "patient.address.zip").as_deref(), Some("29201"));
     }
 
     #[test]
