@@ -6,6 +6,8 @@
 
 #[path = "it/review.rs"]
 mod review;
+#[path = "it/reliability.rs"]
+mod reliability;
 
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
