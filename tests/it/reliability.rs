@@ -781,3 +781,47 @@ fn copy_dir(from: &Path, to: &Path) {
 fn first_file(dir: &Path) -> PathBuf {
     walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().map(|e| e.unwrap()).find(|e| e.file_type().is_file()).expect("a page file").into_path()
 }
+
+// ------------------------------------------------------------------ reconcile
+
+#[test]
+fn reconcile_table_reports_changed_new_and_gone_files() {
+    let s = scratch();
+    add_good_chart(&s);
+    s.write("other/page-1.png", &png_bytes(&blank_page(200, 260)));
+    s.write("notes.txt", b"not a scan");
+    let reconcile = || bin().arg("reconcile").arg(&s.archive).arg("--db").arg(&s.db).output().unwrap();
+    // No database yet: cannot run.
+    let o = reconcile();
+    assert_exit(&o, 2);
+    assert!(all_output(&o).contains("no database at"), "{}", all_output(&o));
+    assert_exit(&s.run(), 0);
+    let o = reconcile();
+    assert_exit(&o, 0);
+    let t = String::from_utf8_lossy(&o.stdout).into_owned();
+    for needle in ["chart", "status", "pages", "accepted", "unaccounted", "good", "other", "total", "ok: all 3 page(s) accounted for", "1 other file(s) ignored"] {
+        assert!(t.contains(needle), "{needle}:\n{t}");
+    }
+    // A page rescanned, a new chart, a chart gone.
+    s.write("good/page-2.png", &png_bytes(&blank_page(210, 260)));
+    s.write("late/page-1.png", &png_bytes(&blank_page(200, 260)));
+    std::fs::remove_dir_all(s.archive.join("other")).unwrap();
+    let o = reconcile();
+    assert_exit(&o, 1);
+    let t = String::from_utf8_lossy(&o.stdout).into_owned();
+    for needle in [
+        "changed since loaded (1):",
+        "good: good/page-2.png: content differs from what was loaded",
+        "not accounted for (1):",
+        "late: late/page-1.png: chart not in the database",
+        "in the database, not on disk (1):",
+        "other: other/page-1.png",
+        "NOT RECONCILED: 1 page(s) not accounted for, 1 page(s) changed since loaded, 1 file(s) in the database not on disk",
+    ] {
+        assert!(t.contains(needle), "{needle}:\n{t}");
+    }
+    let (_, report) = s.reconcile();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["totals"]["changed"], 1);
+    assert_eq!(report["totals"]["unaccounted"], 1);
+}
