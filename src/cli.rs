@@ -279,6 +279,23 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(report.exit_code()))
         }
-        Command::Eval { .. } => anyhow::bail!("WIP: eval is being wired"),
+        Command::Eval { truth, db, json } => {
+            let truth = crate::eval::read_jsonl(&truth)?;
+            let store = open_existing(&db)?;
+            let mut buf = Vec::new();
+            store.export_jsonl(&mut buf)?;
+            let exported: Vec<serde_json::Value> = buf
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(serde_json::from_slice)
+                .collect::<Result<_, _>>()?;
+            let report = crate::eval::evaluate(&truth, &exported);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.to_text());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
