@@ -94,9 +94,10 @@ impl Style {
         Style {
             class,
             font: rng.gen_range(0..4),
-            hand_font: rng.gen_range(0..3),
+            // Mostly the neater hand (Comic Neue), sometimes the rough one.
+            hand_font: if rng.gen_bool(0.25) { 0 } else { rng.gen_range(1..3) },
             size_pt: *[10.0, 10.5, 11.0, 11.5, 12.0].choose(rng).expect("sizes"),
-            hand_chart: rng.gen_bool(0.25),
+            hand_chart: rng.gen_bool(0.2),
             letterhead,
             date_form: *format::DATE_FORMS.choose(rng).expect("forms"),
             name_form: *format::NAME_FORMS.choose(rng).expect("forms"),
@@ -311,7 +312,7 @@ fn face_sheet(cx: &mut Ctx, rec: &Record) -> Vec<Block> {
     let name_p = Pair::new(lbl(cx, NAME_LABELS), name);
     let mrn_p = Pair::new(lbl(cx, MRN_LABELS), rec.id.mrn.clone());
     let dob_p = Pair::new(lbl(cx, DOB_LABELS), dob);
-    let sex_hand = cx.maybe_hand(0.4);
+    let sex_hand = cx.maybe_hand(0.3);
     let sex_p = Pair::new(lbl(cx, SEX_LABELS), sex).hand(sex_hand);
     let csz = format!("{}, {} {}", a.city, a.state, a.zip);
     let mut addr: Vec<Pair> = Vec::new();
@@ -328,14 +329,14 @@ fn face_sheet(cx: &mut Ctx, rec: &Record) -> Vec<Block> {
             addr.push(Pair::new(lbl(cx, ZIP_LABELS), a.zip.clone()));
         }
     }
-    let phone_hand = cx.maybe_hand(0.4);
+    let phone_hand = cx.maybe_hand(0.3);
     let phone_p = Pair::new(lbl(cx, PHONE_LABELS), phone).hand(phone_hand);
-    let allergy_hand = cx.maybe_hand(0.3);
+    let allergy_hand = cx.maybe_hand(0.25);
     let allergy_p = Pair::new(lbl(cx, ALLERGY_LABELS), allergies).hand(allergy_hand);
     let payer_p = Pair::new(lbl(cx, PAYER_LABELS), rec.payer.to_string());
     let member_p = Pair::new(lbl(cx, MEMBER_LABELS), rec.member_id.clone());
     let group_p = rec.group.as_ref().map(|g| {
-        let h = cx.maybe_hand(0.3);
+        let h = cx.maybe_hand(0.25);
         Pair::new(lbl(cx, GROUP_LABELS), g.clone()).hand(h)
     });
     let extras: Vec<Pair> = if cx.rng.gen_bool(0.4) {
@@ -540,9 +541,11 @@ fn medication_list(cx: &mut Ctx, rec: &Record, fx: &Effects, change: Option<&Hea
         MED_START_HEADERS.choose(cx.rng).expect("h").to_string(),
     ];
     let table_form = pick_date_form(cx.rng, 2000, DateKind::Event, cx.date_form);
-    let hand = cx.maybe_hand(0.3);
+    // A printed list; in charts with handwriting the last entry may be added by hand.
+    let hand_last = cx.maybe_hand(0.6);
     let mut rows = Vec::new();
     for (m, med) in rec.medications.iter().enumerate() {
+        let hand = if m + 1 == rec.medications.len() { hand_last } else { Hand::Print };
         let cell = |text: String, h: Hand| Cell { text, hand: h };
         let name_hand = if fx.faint == Some(Faint::Drug(m)) { Hand::Faint } else { hand };
         let dose_hand = if fx.faint == Some(Faint::Dose(m)) { Hand::Faint } else { hand };
@@ -583,9 +586,10 @@ fn immunization_record(cx: &mut Ctx, rec: &Record, fx: &Effects, change: Option<
         widths = vec![0.28, 0.12, 0.22, 0.18, 0.20];
     }
     let table_form = pick_date_form(cx.rng, 2000, DateKind::Event, cx.date_form);
-    let hand = cx.maybe_hand(0.3);
+    let hand_last = cx.maybe_hand(0.6);
     let mut rows = Vec::new();
     for (m, imm) in rec.immunizations.iter().enumerate() {
+        let hand = if m + 1 == rec.immunizations.len() { hand_last } else { Hand::Print };
         let lot_hand = if fx.faint == Some(Faint::Lot(m)) { Hand::Faint } else { hand };
         let date = format::format_date(imm.date, pick_date_form(cx.rng, imm.date.year(), DateKind::Event, table_form));
         let mut row = vec![

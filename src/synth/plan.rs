@@ -423,7 +423,11 @@ fn make_providers(rng: &mut ChaCha8Rng, n: usize) -> Vec<Provider> {
     while out.len() < n {
         let female = rng.gen_bool(0.5);
         let first = if female { pick(rng, data::FEMALE_GIVEN) } else { pick(rng, data::MALE_GIVEN) };
-        let family = format::display_family(pick(rng, family_names()));
+        let raw_family = pick(rng, family_names());
+        if data::FAMILY_AVOID.contains(&raw_family) {
+            continue;
+        }
+        let family = format::display_family(raw_family);
         let cred = pick(rng, data::CREDENTIALS);
         let name = if rng.gen_bool(0.7) {
             let m = (b'A' + rng.gen_range(0..26u8)) as char;
@@ -533,11 +537,15 @@ fn new_identity(rng: &mut ChaCha8Rng, used_mrn: &mut HashSet<String>, used_perso
     }
 }
 
+/// Letters of generated identifiers: like most issuers, no I and no O
+/// (they read as 1 and 0).
+const LETTERS: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+
 fn member_id(rng: &mut impl Rng, pattern: &str) -> String {
     let mut out = String::new();
     for (i, c) in pattern.chars().enumerate() {
         out.push(match c {
-            'A' => char::from(b'A' + rng.gen_range(0..26u8)),
+            'A' => char::from(LETTERS[rng.gen_range(0..LETTERS.len())]),
             'C' => char::from(data::MBI_LETTERS[rng.gen_range(0..data::MBI_LETTERS.len())]),
             '9' if i == 0 => char::from(b'1' + rng.gen_range(0..9u8)),
             '9' => char::from(b'0' + rng.gen_range(0..10u8)),
@@ -729,7 +737,8 @@ fn make_record(rng: &mut ChaCha8Rng, id: Identity, providers: &[Provider]) -> Re
             .iter()
             .filter(|d| d.for_condition == c.key && d.since <= last.year() && !forbidden.contains(&d.class))
             .collect();
-        let n = if c.chronic { rng.gen_range(1..=2) } else { 1 };
+        // Two drugs only where combinations are the rule.
+        let n = if matches!(c.key, "diabetes" | "hypertension" | "asthma") { rng.gen_range(1..=2) } else { 1 };
         for _ in 0..n {
             let Some(d) = drugs.choose(rng) else { break };
             if medications.iter().any(|m| m.name == d.name) || medications.len() >= 8 {
@@ -771,7 +780,10 @@ fn make_record(rng: &mut ChaCha8Rng, id: Identity, providers: &[Provider]) -> Re
                 continue;
             }
         }
-        if immunizations.iter().any(|i| i.vaccine == vac.name && (i.date - date).num_days().abs() < 28) {
+        let too_close = |i: &Immunization| {
+            i.vaccine == vac.name && ((i.date - date).num_days().abs() < 28 || (vac.seasonal && i.date.year() == date.year()))
+        };
+        if immunizations.iter().any(too_close) {
             continue;
         }
         immunizations.push(Immunization {
@@ -810,7 +822,7 @@ fn add_years(d: NaiveDate, years: i32) -> NaiveDate {
 }
 
 fn lot(rng: &mut impl Rng) -> String {
-    let letter = |rng: &mut dyn rand::RngCore| char::from(b'A' + (rng.next_u32() % 26) as u8);
+    let letter = |rng: &mut dyn rand::RngCore| char::from(LETTERS[(rng.next_u32() as usize) % LETTERS.len()]);
     let digit = |rng: &mut dyn rand::RngCore| char::from(b'0' + (rng.next_u32() % 10) as u8);
     let mut s = String::new();
     match rng.gen_range(0..3) {
@@ -966,12 +978,23 @@ fn apply_defect(
             let slot = Slot::Note(k);
             match rng.gen_range(0..3) {
                 0 => {
+                    // A sticker of another chart: one digit off, or another number.
                     let mrn = &rec.id.mrn;
                     let mut other: Vec<char> = mrn.chars().collect();
-                    let p = rng.gen_range(other.len().saturating_sub(4)..other.len());
-                    let old = other[p];
-                    while other[p] == old {
-                        other[p] = char::from(b'0' + rng.gen_range(0..10u8));
+                    if rng.gen_bool(0.5) {
+                        let p = rng.gen_range(other.len().saturating_sub(4)..other.len());
+                        let old = other[p];
+                        while other[p] == old {
+                            other[p] = char::from(b'0' + rng.gen_range(0..10u8));
+                        }
+                    } else {
+                        while other.iter().collect::<String>() == *mrn {
+                            for (i, c) in other.iter_mut().enumerate() {
+                                if i > 0 || *c != '0' {
+                                    *c = char::from(b'0' + rng.gen_range(if i == 0 { 1 } else { 0 }..10u8));
+                                }
+                            }
+                        }
                     }
                     fx.header = Some((slot, HeaderChange::Mrn(other.into_iter().collect())));
                     flag(code, Some("patient.mrn".into()), slot, "page header carries another MRN")
@@ -1244,8 +1267,11 @@ fn scan_plan(rng: &mut ChaCha8Rng, content: &Content, g4: bool, lossless: bool, 
     if rng.gen_bool(0.35) {
         s.blur = rng.gen_range(0.4..0.9);
     }
-    if rng.gen_bool(if lossless { 0.12 } else { 0.5 }) {
-        s.noise = rng.gen_range(2.0..if g4 || lossless { 6.0 } else { 10.0 });
+    // Grain makes losslessly stored grey pages huge: rare and light there.
+    if !lossless && rng.gen_bool(0.5) {
+        s.noise = rng.gen_range(2.0..if g4 { 6.0 } else { 10.0 });
+    } else if lossless && rng.gen_bool(0.05) {
+        s.noise = rng.gen_range(1.5..3.0);
     }
     if rng.gen_bool(0.3) {
         s.salt = rng.gen_range(0.0003..0.002);

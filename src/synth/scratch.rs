@@ -129,3 +129,18 @@ mod scratch_faint {
         }
     }
 }
+#[cfg(test)]
+mod scratch_blocks {
+    use super::super::*;
+    #[test]
+    #[ignore]
+    fn scratch_blocks() {
+        let n: usize = std::env::var("B_N").unwrap().parse().unwrap();
+        let seed: u64 = std::env::var("B_SEED").unwrap().parse().unwrap();
+        let idx: usize = std::env::var("B_I").unwrap().parse().unwrap();
+        let pg: usize = std::env::var("B_P").unwrap().parse().unwrap();
+        let plans = plan_corpus(n, seed);
+        let p = &plans[idx].pages[pg - 1];
+        eprintln!("{:#?}", p);
+    }
+}
