@@ -124,7 +124,19 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
     // Tables first: their rows are then off limits for labels.
     let mut table_rows = vec![false; rows.len()];
     for (ti, table) in doc.tables.iter().enumerate() {
-        for row in read_table(&page, table, &mut table_rows) {
+        let (rows_read, missed) = read_table(&page, table, &mut table_rows);
+        if missed > 0 {
+            out.fields.push(FieldValue {
+                path: table.path.clone(),
+                field: table.path.clone(),
+                value: None,
+                kind: ValueType::Text,
+                raw: String::new(),
+                error: Some(format!("{missed} line(s) below the table could not be read as rows")),
+                prov: Provenance { page: info.at.page, file: info.at.file.clone(), file_page: info.at.file_page, bbox: BBox::default(), conf: 0.0 },
+            });
+        }
+        for row in rows_read {
             let mut vals = Vec::new();
             for (col, toks) in row {
                 let c = &table.columns[col];
@@ -587,7 +599,9 @@ fn join(base: &str, key: &str) -> String {
 /// Read the rows of one table: the header row is the row where most column
 /// headers stand (at least two); each following row is split into cells by
 /// the columns' left edges, until a gap, a label line or the page's end.
-fn read_table<'a>(page: &Page<'a>, table: &Table, taken: &mut [bool]) -> Vec<Vec<(usize, Vec<&'a Token>)>> {
+/// Also returns how many lines after the table's end still look like table
+/// rows (text under two columns or more): those are reported, not dropped.
+fn read_table<'a>(page: &Page<'a>, table: &Table, taken: &mut [bool]) -> (Vec<Vec<(usize, Vec<&'a Token>)>>, usize) {
     let heads: Vec<Vec<String>> =
         table.columns.iter().map(|c| c.headers.iter().map(|h| layout::canon(h)).collect()).collect();
     let mut best: Option<(usize, Vec<(Option<usize>, f32)>)> = None;
@@ -605,31 +619,46 @@ fn read_table<'a>(page: &Page<'a>, table: &Table, taken: &mut [bool]) -> Vec<Vec
             best = Some((ri, found));
         }
     }
-    let Some((hr, cols)) = best else { return Vec::new() };
+    let Some((hr, cols)) = best else { return (Vec::new(), 0) };
     taken[hr] = true;
     let unit = page.unit;
     let mut out = Vec::new();
+    let mut missed = 0;
+    let mut ended = false;
     let mut last_bottom = page.rows[hr].bbox.bottom() as f32;
     let mut pitch: Option<f32> = None;
     for ri in hr + 1..page.rows.len() {
         let r = &page.rows[ri];
-        let gap = r.bbox.y as f32 - last_bottom;
-        let limit = pitch.map_or(4.0 * unit, |p| (p * 2.5).max(2.5 * unit));
-        if gap > limit || taken[ri] {
+        if taken[ri] {
             break;
         }
-        if r.tokens.first().is_some_and(|t| t.ends_label()) {
-            break;
+        // Specks read as `:` or `-` are not text.
+        let toks: Vec<&Token> = r.tokens.iter().filter(|t| !t.canon.is_empty()).collect();
+        if toks.is_empty() {
+            continue;
         }
         let mut cells: Vec<(usize, Vec<&Token>)> = Vec::new();
-        for t in &r.tokens {
-            let x = t.bbox.x as f32 + 0.6 * unit;
+        for t in &toks {
+            let x = t.bbox.x as f32 + 1.5 * unit;
             let col = cols.iter().rev().find(|(_, cx)| *cx <= x).or(cols.first()).map(|(c, _)| *c);
             let Some(Some(col)) = col else { continue };
             match cells.iter_mut().find(|(c, _)| *c == col) {
-                Some((_, v)) => v.push(t),
-                None => cells.push((col, vec![t])),
+                Some((_, v)) => v.push(*t),
+                None => cells.push((col, vec![*t])),
             }
+        }
+        let gap = r.bbox.y as f32 - last_bottom;
+        let limit = pitch.map_or(4.0 * unit, |p| (p * 2.5).max(2.5 * unit));
+        if !ended && (gap > limit || toks[0].ends_label()) {
+            ended = true;
+        }
+        if ended {
+            // Past the end: a line that still fills several columns is a
+            // row that was not read, and must not vanish silently.
+            if cells.len() >= 2 && !toks[0].ends_label() {
+                missed += 1;
+            }
+            continue;
         }
         if cells.is_empty() {
             continue;
@@ -639,7 +668,7 @@ fn read_table<'a>(page: &Page<'a>, table: &Table, taken: &mut [bool]) -> Vec<Vec
         taken[ri] = true;
         out.push(cells);
     }
-    out
+    (out, missed)
 }
 
 /// Columns whose header stands in the row: (column index, left edge). Other
