@@ -8,11 +8,28 @@ pub fn canon(s: &str) -> String {
     s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect()
 }
 
+/// The form labels and titles are matched in: [`canon`] with the letters and
+/// digits OCR confuses folded together (`1D` reads as `ID`, `Te1` as `Tel`).
+/// Labels contain no digits, so folding both sides loses nothing.
+pub fn key(s: &str) -> String {
+    canon(s)
+        .chars()
+        .map(|c| match c {
+            '1' | 'l' => 'i',
+            '0' => 'o',
+            '5' => 's',
+            c => c,
+        })
+        .collect()
+}
+
 /// A word as the extractor sees it: the OCR word, cleaned.
 #[derive(Clone, Debug)]
 pub struct Token {
     pub text: String,
     pub canon: String,
+    /// [`key`] of the text, for matching labels.
+    pub key: String,
     pub bbox: BBox,
     pub conf: f32,
 }
@@ -69,7 +86,7 @@ pub fn tokens(words: &[Word]) -> Vec<Token> {
 }
 
 fn token(text: &str, bbox: BBox, conf: f32) -> Token {
-    Token { text: text.to_string(), canon: canon(text), bbox, conf }
+    Token { text: text.to_string(), canon: canon(text), key: key(text), bbox, conf }
 }
 
 /// Group tokens into visual rows: a token joins the row it overlaps most

@@ -276,7 +276,7 @@ impl Scope {
     fn new(pipeline: &Pipeline, doc: &Document) -> Scope {
         let mut entries: Vec<Entry> = Vec::new();
         for (f, is_header) in doc.fields.iter().map(|f| (f, false)).chain(pipeline.header.iter().map(|f| (f, true))) {
-            let labels: Vec<String> = f.labels.iter().map(|l| layout::canon(l)).filter(|l| !l.is_empty()).collect();
+            let labels: Vec<String> = f.labels.iter().map(|l| layout::key(l)).filter(|l| !l.is_empty()).collect();
             if let Some(e) = entries.iter_mut().find(|e| e.path == f.path && e.kind == f.value_type) {
                 if is_header {
                     e.header = true;
@@ -322,7 +322,7 @@ fn match_label(tokens: &[Token], i: usize, label: &str) -> Option<(usize, bool)>
                 return None;
             }
         }
-        let c = &tokens[k].canon;
+        let c = &tokens[k].key;
         if c.is_empty() {
             if acc.is_empty() {
                 return None;
@@ -341,10 +341,10 @@ fn match_label(tokens: &[Token], i: usize, label: &str) -> Option<(usize, bool)>
                 if gap > 2 * t.bbox.h.max(1) as i64 {
                     break;
                 }
-                if t.canon.is_empty() {
+                if t.key.is_empty() {
                     strong |= t.text.contains(':') || t.text.contains('#');
                     end += 1;
-                } else if (t.canon == "no" || t.canon == "number") && (t.text.ends_with('.') || t.ends_label()) {
+                } else if (t.key == "no" || t.key == "number") && (t.text.ends_with('.') || t.ends_label()) {
                     strong = true;
                     end += 1;
                 } else {
@@ -428,7 +428,9 @@ fn value_tokens<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, kind: ValueType, use
             }
         } else {
             let gap = t.bbox.x as f32 - row.tokens[h.end - 1].bbox.right() as f32;
-            if gap > page.width as f32 * 0.4 {
+            // A label with `:` may be set apart from its value; one without
+            // is a form's caption, its value in the same phrase or below.
+            if gap > page.width as f32 * 0.4 || (!h.strong && gap > gap_limit) {
                 break;
             }
             if t.ends_label() && kind != ValueType::Signature {
@@ -603,7 +605,7 @@ fn join(base: &str, key: &str) -> String {
 /// rows (text under two columns or more): those are reported, not dropped.
 fn read_table<'a>(page: &Page<'a>, table: &Table, taken: &mut [bool]) -> (Vec<Vec<(usize, Vec<&'a Token>)>>, usize) {
     let heads: Vec<Vec<String>> =
-        table.columns.iter().map(|c| c.headers.iter().map(|h| layout::canon(h)).collect()).collect();
+        table.columns.iter().map(|c| c.headers.iter().map(|h| layout::key(h)).collect()).collect();
     let mut best: Option<(usize, Vec<(Option<usize>, f32)>)> = None;
     for (ri, row) in page.rows.iter().enumerate() {
         if taken[ri] || Some(ri) == page.skip_row {
