@@ -319,8 +319,8 @@ fn match_items(list: &str, t: &[Value], e: &[Value]) -> Vec<(Option<usize>, Opti
         }
     }
     let mut rest_e = (0..e.len()).filter(|j| !e_used[*j]);
-    for i in 0..t.len() {
-        if !t_used[i] {
+    for (i, used) in t_used.iter().enumerate() {
+        if !used {
             pairs.push((Some(i), rest_e.next()));
         }
     }

@@ -52,7 +52,7 @@ fn with_phys(png: Vec<u8>, dpi: u32) -> Vec<u8> {
 
 pub fn png_bytes(page: &Scanned, dpi: u32) -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
-    let enc = PngEncoder::new_with_quality(&mut buf, CompressionType::Fast, FilterType::Sub);
+    let enc = PngEncoder::new_with_quality(&mut buf, CompressionType::Default, FilterType::Adaptive);
     match page {
         Scanned::Gray(img) => enc.write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)?,
         Scanned::Rgb(img) => enc.write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::Rgb8)?,
@@ -94,7 +94,7 @@ impl<W: Write + Seek> TiffWriter<W> {
     pub fn new(w: W, kind: TiffKind, total: usize) -> anyhow::Result<Self> {
         let compression = match kind {
             TiffKind::Lzw => Compression::Lzw,
-            TiffKind::Deflate => Compression::Deflate(DeflateLevel::Fast),
+            TiffKind::Deflate => Compression::Deflate(DeflateLevel::Balanced),
             TiffKind::G4 => Compression::Uncompressed,
         };
         let enc = TiffEncoder::new(w)?.with_compression(compression);
@@ -142,7 +142,7 @@ impl<W: Write + Seek> TiffWriter<W> {
 pub fn tiff_bytes(img: &GrayImage, dpi: u32) -> anyhow::Result<Vec<u8>> {
     let mut cur = std::io::Cursor::new(Vec::new());
     {
-        let mut enc = TiffEncoder::new(&mut cur)?.with_compression(Compression::Deflate(DeflateLevel::Fast));
+        let mut enc = TiffEncoder::new(&mut cur)?.with_compression(Compression::Deflate(DeflateLevel::Balanced));
         let mut image = enc.new_image::<colortype::Gray8>(img.width(), img.height())?;
         image.resolution(ResolutionUnit::Inch, resolution(dpi));
         image.write_data(img.as_raw())?;

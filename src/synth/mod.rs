@@ -26,8 +26,6 @@ mod format;
 mod page;
 mod plan;
 mod render;
-#[cfg(test)]
-mod scratch;
 
 pub use fonts::FONT_PACKAGES;
 pub use plan::{plan_corpus, ChartPlan, Truth};
@@ -269,7 +267,7 @@ mod tests {
                 assert_eq!(earlier.len(), 1, "seed {seed} chart {}", t.chart_id);
                 assert!(earlier[0].flags.is_empty());
                 assert!(earlier[0].chart_id < t.chart_id);
-                assert!(!truth[i + 1..].iter().any(|o| same(o)));
+                assert!(!truth[i + 1..].iter().any(same));
             }
         }
     }
@@ -344,6 +342,109 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Every text of a corpus's pages: labels, values, headers, titles.
+    fn page_texts(plans: &[ChartPlan]) -> (Vec<String>, Vec<String>) {
+        use page::Block;
+        let (mut labels, mut values) = (Vec::new(), Vec::new());
+        for c in plans {
+            for p in &c.pages {
+                let Content::Doc(doc) = &p.content else { continue };
+                for b in &doc.blocks {
+                    match b {
+                        Block::Pairs { items, .. } | Block::Inline(items) | Block::Sticker(items) => {
+                            for i in items {
+                                labels.push(i.label.clone());
+                                values.push(i.value.clone());
+                            }
+                        }
+                        Block::Boxes(rows) => {
+                            for cell in rows.iter().flatten() {
+                                labels.push(cell.label.clone());
+                                values.push(cell.value.clone());
+                            }
+                        }
+                        Block::Table { headers, rows, .. } => {
+                            labels.extend(headers.iter().cloned());
+                            values.extend(rows.iter().flatten().map(|c| c.text.clone()));
+                        }
+                        Block::Codes { label, .. } => labels.push(label.clone()),
+                        Block::Title(t) => labels.push(t.clone()),
+                        Block::Line { text, .. } => values.push(text.clone()),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        (labels, values)
+    }
+
+    #[test]
+    fn a_corpus_uses_every_label_title_date_form_and_name_form() {
+        use compose::*;
+        let plans = plan_corpus(40, 1);
+        let (labels, values) = page_texts(&plans);
+        let bare: std::collections::HashSet<String> =
+            labels.iter().map(|l| l.trim_end_matches(':').to_string()).collect();
+        let lists: &[&[&str]] = &[
+            FACE_TITLES, NOTE_TITLES, MED_TITLES, IMM_TITLES, NAME_LABELS, MRN_LABELS, DOB_LABELS, SEX_LABELS,
+            ADDRESS_LABELS, CSZ_LABELS, ZIP_LABELS, PHONE_LABELS, ALLERGY_LABELS, PAYER_LABELS, MEMBER_LABELS,
+            GROUP_LABELS, VISIT_LABELS, PROVIDER_LABELS, NPI_LABELS, DX_LABELS, BP_LABELS, PULSE_LABELS,
+            TEMP_LABELS, WEIGHT_LABELS, MED_NAME_HEADERS, MED_DOSE_HEADERS, MED_FREQ_HEADERS, MED_START_HEADERS,
+            IMM_VACCINE_HEADERS, IMM_CVX_HEADERS, IMM_DATE_HEADERS, IMM_LOT_HEADERS, &["City", "State", "Route"],
+        ];
+        for list in lists {
+            for l in *list {
+                assert!(bare.contains(*l), "label or title {l:?} never used");
+            }
+        }
+        assert!(values.iter().any(|v| v.starts_with("Electronically signed by ")));
+        assert!(labels.iter().any(|l| l.starts_with("Signed")) && labels.iter().any(|l| l.starts_with("Signature")));
+
+        let forms = [
+            r"^\d{2}/\d{2}/\d{4}$",
+            r"^\d{1,2}/\d{1,2}/\d{4}$",
+            r"^\d{2}-\d{2}-\d{4}$",
+            r"^\d{4}-\d{2}-\d{2}$",
+            r"^(January|February|March|April|June|July|August|September|October|November|December) \d{1,2}, \d{4}$",
+            r"^(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}, \d{4}$",
+            r"^\d{2}-[A-Z]{3}-\d{4}$",
+            r"^\d{1,2} [A-Z][a-z]{2} \d{4}$",
+            r"^\d{1,2}/\d{1,2}/\d{2}$",
+        ];
+        for f in forms {
+            let re = regex::Regex::new(f).unwrap();
+            assert!(values.iter().any(|v| re.is_match(v)), "no date in the form {f}");
+        }
+        assert!(values.iter().any(|v| regex::Regex::new(r"^[A-Z]+, [A-Z]+( [A-Z])?$").unwrap().is_match(v)));
+        assert!(values.iter().any(|v| regex::Regex::new(r"^[A-Z][a-z]+ [A-Z]\. [A-Z][a-z']+$").unwrap().is_match(v)));
+    }
+
+    #[test]
+    fn two_digit_years_read_back_as_the_truth() {
+        // A two-digit year printed for a date of birth reads as 19xx: it must be.
+        let plans = plan_corpus(60, 4);
+        let re = regex::Regex::new(r"^(\d{1,2})/(\d{1,2})/(\d{2})$").unwrap();
+        let mut seen = 0;
+        for c in &plans {
+            let (_, values) = page_texts(std::slice::from_ref(c));
+            let dob = c.truth.patient.dob.clone().unwrap();
+            for v in values {
+                if let Some(m) = re.captures(&v) {
+                    seen += 1;
+                    let full = format!("19{}-{:0>2}-{:0>2}", &m[3], &m[1], &m[2]);
+                    let dates: Vec<String> = std::iter::once(dob.clone())
+                        .chain(c.truth.encounters.iter().flat_map(|e| [e.date.clone(), e.signed_date.clone()]).flatten())
+                        .chain(c.truth.medications.iter().filter_map(|m| m.start_date.clone()))
+                        .chain(c.truth.immunizations.iter().filter_map(|i| i.date.clone()))
+                        .collect();
+                    let header_change = c.truth.flags.iter().any(|f| f.code == crate::model::FlagCode::IdentityMismatch);
+                    assert!(dates.contains(&full) || header_change, "{}: {v} is not a date of the chart", c.chart_id);
+                }
+            }
+        }
+        assert!(seen > 10);
     }
 
     #[test]

@@ -1102,7 +1102,7 @@ fn plan_chart(
 
     // How the chart is stored and scanned.
     let form = match rng.gen_range(0..100) {
-        0..=39 => FileForm::Folder { color: rng.gen_bool(0.2) },
+        0..=39 => FileForm::Folder { color: false },
         40..=74 => FileForm::TiffGray { deflate: rng.gen_bool(0.5) },
         _ => FileForm::TiffG4,
     };
@@ -1179,6 +1179,11 @@ fn plan_chart(
         _ => Encoding::Tiff,
     };
     let mixed = rng.gen_bool(0.1);
+    // Colour scanners mostly write JPEG: a colour PNG page would be huge.
+    let form = match form {
+        FileForm::Folder { .. } => FileForm::Folder { color: !mixed && matches!(folder_enc, Encoding::Jpeg { .. }) && rng.gen_bool(0.4) },
+        other => other,
+    };
     let mut pages = Vec::new();
     for (i, slot) in slots.iter().enumerate() {
         let content = match slot {
@@ -1268,8 +1273,8 @@ fn scan_plan(rng: &mut ChaCha8Rng, content: &Content, g4: bool, lossless: bool, 
         s.blur = rng.gen_range(0.4..0.9);
     }
     // Grain makes losslessly stored grey pages huge: rare and light there.
-    if !lossless && rng.gen_bool(0.5) {
-        s.noise = rng.gen_range(2.0..if g4 { 6.0 } else { 10.0 });
+    if !lossless && rng.gen_bool(0.4) {
+        s.noise = rng.gen_range(2.0..if g4 { 6.0 } else { 7.0 });
     } else if lossless && rng.gen_bool(0.05) {
         s.noise = rng.gen_range(1.5..3.0);
     }

@@ -56,6 +56,23 @@ fn smear(kind: Smear, dpi: u32, rng: &mut ChaCha8Rng) -> GrayImage {
                 let (rx, ry) = (rng.gen_range(w / 30..w / 10) as i32, rng.gen_range(h / 40..h / 12) as i32);
                 fill_ellipse(&mut img, c, rx, ry, rng.gen_range(60..120));
             }
+            // Streaks from the scanner glass, soft edges, toner grain.
+            let buf: &mut [u8] = img.as_mut();
+            for _ in 0..rng.gen_range(3..9) {
+                let x0 = rng.gen_range(0..w) as usize;
+                let width = rng.gen_range(2..(w as usize / 60).max(3));
+                let v = rng.gen_range(0..90u8);
+                for y in 0..h as usize {
+                    for x in x0..(x0 + width).min(w as usize) {
+                        buf[y * w as usize + x] = v;
+                    }
+                }
+            }
+            img = blur(img, dpi as f32 / 40.0);
+            let mut state = rng.next_u64() | 1;
+            for p in img.as_mut().iter_mut() {
+                *p = (*p as f32 + gauss_sample(&mut state) * 18.0).clamp(0.0, 255.0) as u8;
+            }
         }
         Smear::Dark => {
             let base: u8 = rng.gen_range(55..95);
@@ -230,6 +247,7 @@ impl Layout<'_> {
     }
 
     /// Text shrunk to fit `avail` pixels when needed.
+    #[allow(clippy::too_many_arguments)]
     fn fit(&mut self, x: f32, baseline: f32, text: &str, role: Role, pt: f32, hand: Hand, avail: f32) -> f32 {
         let w = self.measure(text, role, pt, hand);
         let pt = if w > avail && w > 0.0 { pt * (avail / w).max(0.55) } else { pt };
@@ -240,12 +258,12 @@ impl Layout<'_> {
     fn stroke(&mut self, x: f32, y: f32, w: f32, em: f32, ink: u8) {
         let amp = em * self.rng.gen_range(0.1..0.25);
         let period = em * self.rng.gen_range(1.5..3.0);
-        let phase: f32 = self.rng.gen_range(0.0..6.28);
+        let phase: f32 = self.rng.gen_range(0.0..std::f32::consts::TAU);
         let t = (self.dpi / 200.0).round().max(1.0) as i32;
         let (iw, ih) = (self.img.width() as i32, self.img.height() as i32);
         let buf: &mut [u8] = self.img.as_mut();
         for i in 0..(w as i32) {
-            let yy = (y + amp * ((i as f32 / period) * 6.28 + phase).sin()) as i32;
+            let yy = (y + amp * ((i as f32 / period) * std::f32::consts::TAU + phase).sin()) as i32;
             let xx = x as i32 + i;
             for dy in 0..t {
                 let (px, py) = (xx, yy + dy);
@@ -653,10 +671,6 @@ fn damage(img: GrayImage, scan: &Scan, dpi: u32, rng: &mut ChaCha8Rng) -> GrayIm
         _ => img,
     }
 }
-#[cfg(test)]
-pub fn draw_doc_pub(doc: &Doc, dpi: u32, fonts: &Fonts, rng: &mut ChaCha8Rng) -> GrayImage { draw_doc(doc, dpi, fonts, rng) }
-#[cfg(test)]
-pub fn damage_pub(img: GrayImage, scan: &Scan, dpi: u32, rng: &mut ChaCha8Rng) -> GrayImage { damage(img, scan, dpi, rng) }
 
 // ------------------------------------------------- pixel helpers
 //
@@ -722,7 +736,44 @@ fn fill_ellipse(img: &mut GrayImage, center: (i32, i32), rx: i32, ry: i32, v: u8
         }
     }
 }
+
 #[cfg(test)]
-pub fn rotate_pub(img: &GrayImage, t: f32) -> GrayImage { rotate(img, t) }
-#[cfg(test)]
-pub fn blur_pub(img: GrayImage, s: f32) -> GrayImage { blur(img, s) }
+mod tests {
+    use super::*;
+    use crate::synth::page::{FontClass, PagePlan};
+    use rand::SeedableRng;
+
+    #[test]
+    fn rotation_keeps_the_page_and_turns_it() {
+        let mut img = GrayImage::from_pixel(101, 81, Luma([255]));
+        img.put_pixel(80, 40, Luma([0]));
+        assert_eq!(rotate(&img, 0.0), img);
+        // A quarter turn clockwise about the centre (50.5, 40.5) takes (80, 40) near (50, 70).
+        let r = rotate(&img, std::f32::consts::FRAC_PI_2);
+        let (x, y, _) = r.enumerate_pixels().min_by_key(|(_, _, p)| p.0[0]).unwrap();
+        assert!((x as i32 - 51).abs() <= 1 && (y as i32 - 70).abs() <= 1, "{x},{y}");
+    }
+
+    #[test]
+    fn a_page_is_drawn_at_its_size_with_ink() {
+        let fonts = Fonts::load().unwrap();
+        let doc = Doc {
+            class: FontClass::Serif,
+            font: 1,
+            hand_font: 1,
+            size_pt: 11.0,
+            margin_in: (1.0, 0.8),
+            blocks: vec![
+                Block::Title("PROGRESS NOTE".into()),
+                Block::Pairs { cols: 2, align: false, items: vec![Pair::new("MRN:", "00482913"), Pair::new("DOB:", "3/14/52").hand(Hand::Neat)] },
+            ],
+        };
+        let mut scan = Scan::clean();
+        scan.quarter_turns = 1;
+        let page = PagePlan { number: 1, content: Content::Doc(doc), scan, encoding: None };
+        let img = render(&page, 100, &fonts, &mut ChaCha8Rng::seed_from_u64(1));
+        assert_eq!(img.dimensions(), (1100, 850), "a sideways letter page at 100 dpi");
+        let dark = img.pixels().filter(|p| p.0[0] < 128).count();
+        assert!(dark > 500, "{dark} dark pixels");
+    }
+}
