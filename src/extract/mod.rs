@@ -149,6 +149,19 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
         }
     }
 
+    if !doc.tables.is_empty() && doc.fields.is_empty() && out.rows.is_empty() {
+        // A table page of which no row could be read: never an empty list silently.
+        let path = doc.tables[0].path.clone();
+        out.fields.push(FieldValue {
+            path: path.clone(),
+            field: path,
+            value: None,
+            kind: ValueType::Text,
+            raw: String::new(),
+            error: Some("no table row could be read on this page".to_string()),
+            prov: Provenance { page: info.at.page, file: info.at.file.clone(), file_page: info.at.file_page, bbox: BBox::default(), conf: 0.0 },
+        });
+    }
     let scope = Scope::new(pipeline, doc);
     let hits = find_labels(&page, &scope, &table_rows);
     let mut best: Vec<Option<(usize, &Hit, Vec<&Token>)>> = vec![None; scope.entries.len()];
@@ -199,17 +212,25 @@ struct Page<'a> {
     at: &'a PageRef,
 }
 
-/// Find the document type by the page's title: the tallest row in the top
-/// part of the page whose text is a title of the pipeline (small OCR slips
-/// tolerated), the longest title first.
+/// Find the document type by the page's title: a line near the top of the
+/// page that is a title of the pipeline — exactly, or with small OCR slips —
+/// and nothing else (a table's header row `Medication  Dose …` is not the
+/// title `MEDICATIONS`). Exact matches win over near ones, then taller
+/// print, then longer titles.
 fn classify<'p>(pipeline: &'p Pipeline, rows: &[Row], height: u32) -> Option<(&'p Document, usize)> {
     let limit = (height as f32 * 0.45) as u32;
-    let mut best: Option<(&Document, usize, u32, usize)> = None; // doc, row, height, title len
+    // (doc, row, exact, height, title length)
+    let mut best: Option<(&Document, usize, bool, u32, usize)> = None;
     for (ri, row) in rows.iter().enumerate() {
         if row.bbox.y > limit {
             break;
         }
-        for chunk in chunks(row) {
+        let parts = chunks(row);
+        if parts.len() > 2 {
+            continue;
+        }
+        // The title is the line, or the last chunk after a clinic name.
+        for chunk in parts.iter().rev().take(1) {
             let text: String = chunk.iter().map(|t| t.canon.as_str()).collect();
             if text.len() < 5 {
                 continue;
@@ -217,32 +238,36 @@ fn classify<'p>(pipeline: &'p Pipeline, rows: &[Row], height: u32) -> Option<(&'
             for doc in &pipeline.documents {
                 for title in &doc.titles {
                     let tc = layout::canon(title);
-                    if !title_matches(&text, &tc) {
-                        continue;
-                    }
+                    let Some(exact) = title_matches(&text, &tc) else { continue };
                     let h = chunk.iter().map(|t| t.bbox.h).max().unwrap_or(0);
                     let better = match best {
                         None => true,
-                        Some((_, _, bh, blen)) => h > bh + bh / 5 || (h + h / 5 >= bh && tc.len() > blen),
+                        Some((_, _, bexact, bh, blen)) => {
+                            (exact && !bexact)
+                                || (exact == bexact && (h > bh + bh / 5 || (h + h / 5 >= bh && tc.len() > blen)))
+                        }
                     };
                     if better {
-                        best = Some((doc, ri, h, tc.len()));
+                        best = Some((doc, ri, exact, h, tc.len()));
                     }
                 }
             }
         }
     }
-    best.map(|(d, r, _, _)| (d, r))
+    best.map(|(d, r, _, _, _)| (d, r))
 }
 
-/// A chunk's text equals a title, allowing an OCR slip per 8 characters, or
-/// ends with it (a clinic name before the title).
-fn title_matches(text: &str, title: &str) -> bool {
-    let slips = title.len() / 8;
-    if strsim::levenshtein(text, title) <= slips {
-        return true;
+/// Whether a line's text is a title: `Some(true)` exactly, `Some(false)`
+/// with an OCR slip per 8 characters or after a clinic name.
+fn title_matches(text: &str, title: &str) -> Option<bool> {
+    if text == title {
+        return Some(true);
     }
-    text.len() > title.len() && text.ends_with(title) && title.len() >= 8
+    if text.len() > title.len() && text.ends_with(title) && title.len() >= 8 {
+        return Some(true);
+    }
+    let slips = title.len() / 8;
+    (slips > 0 && strsim::levenshtein(text, title) <= slips).then_some(false)
 }
 
 /// Split a row at wide gaps (columns).
@@ -783,6 +808,33 @@ pub fn field_box(values: &[FieldValue], field: &str) -> Option<(u32, BBox)> {
 }
 
 #[cfg(test)]
+mod tests_support {
+    pub use super::*;
+    pub use crate::model::Word;
+
+    /// Lay out lines of text as OCR words: `(x, y, text)`, words split on spaces,
+    /// 12 px per character, 30 px high.
+    pub fn page(lines: &[(u32, u32, &str)]) -> OcrPage {
+        let mut words = Vec::new();
+        for (x, y, text) in lines {
+            let mut cx = *x;
+            for w in text.split(' ').filter(|w| !w.is_empty()) {
+                let width = 12 * w.chars().count() as u32;
+                words.push(Word { text: w.into(), bbox: BBox { x: cx, y: *y, w: width, h: 30 }, conf: 92.0, block: 1, par: 1, line: 1 });
+                cx += width + 12;
+            }
+        }
+        OcrPage { width: 2550, height: 3300, dpi: 300, words }
+    }
+
+    pub fn run(lines: &[(u32, u32, &str)]) -> PageExtract {
+        let p = Pipeline::default_pipeline();
+        let ctx = normalize::Context { today: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap() };
+        extract_page(&p, PageRef { page: 1, file: "a.tif".into(), file_page: 0 }, &page(lines), PageFacts::default(), &ctx)
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Word;
@@ -961,5 +1013,41 @@ mod tests {
     fn page_without_title_is_unknown() {
         let x = run(&[(900, 100, "LABORATORY REPORT"), (100, 300, "Glucose 105 mg/dL normal range"), (100, 360, "Hemoglobin A1c 6.1 percent")]);
         assert_eq!(x.info.status, PageStatus::Unknown);
+    }
+}
+
+#[cfg(test)]
+mod regression {
+    use super::tests_support::*;
+
+    #[test]
+    fn table_under_header_sticker_is_read() {
+        let x = run(&[
+            (1019, 461, "MEDICATIONS"),
+            (299, 587, "Name: McKenzie, Alexander"),
+            (299, 650, "Medical Record No. 5858069788"),
+            (1129, 650, "Birthdate: 02/27/1953"),
+            (316, 746, "Medication"),
+            (903, 746, "Dosage"),
+            (1215, 746, "Route"),
+            (1449, 746, "Freq"),
+            (1803, 746, "Started"),
+            (316, 837, "Fluticasone nasal"),
+            (904, 837, "50 mcg"),
+            (1216, 837, "Nasal"),
+            (1450, 837, "daily"),
+            (1796, 837, "July 6, 2003"),
+        ]);
+        assert_eq!(x.rows.len(), 1, "{:?}", x.fields);
+        assert_eq!(x.info.doc_type.as_deref(), Some("medication_list"));
+    }
+
+    #[test]
+    fn a_table_header_is_not_the_title() {
+        // `Medication` is one OCR slip from the title `MEDICATIONS`, and taller.
+        let mut lines = vec![(1019, 461, "MEDICATIONS")];
+        lines.extend([(316, 746, "Medication"), (903, 746, "Dosage"), (1215, 746, "Route"), (316, 837, "Ibuprofen"), (903, 837, "400 mg"), (1215, 837, "PO")]);
+        let x = run(&lines);
+        assert_eq!(x.rows.len(), 1);
     }
 }
