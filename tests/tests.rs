@@ -77,11 +77,13 @@ fn fixture_batch_meets_accuracy_floors() {
     let report = chartmill::eval::evaluate(&truth, &exported);
     let r = serde_json::to_value(&report).unwrap();
     eprintln!("{}", report.to_text());
-    let num = |k: &str| r[k].as_f64().unwrap_or_else(|| panic!("report has no {k}: {r}"));
-    assert!(num("field_accuracy") >= 0.90, "field accuracy {}", num("field_accuracy"));
-    assert!(num("silent_error_rate") <= 0.02, "silent errors {}", num("silent_error_rate"));
-    assert!(num("defects_caught") >= 0.75, "defects caught {}", num("defects_caught"));
-    assert!(num("clean_accepted") >= 0.5, "clean accepted {}", num("clean_accepted"));
+    let num = |ptr: &str| r.pointer(ptr).and_then(|v| v.as_f64()).unwrap_or_else(|| panic!("report has no {ptr}: {r}"));
+    // Floors measured on these fixtures (see README, Accuracy); a drop below
+    // them is a regression.
+    assert!(num("/overall/accuracy") >= 0.93, "field accuracy {}", num("/overall/accuracy"));
+    assert!(num("/silent/rate") <= 0.02, "silent errors {}", num("/silent/rate"));
+    assert!(num("/defects_caught/accuracy") >= 0.85, "defects caught {}", num("/defects_caught/accuracy"));
+    assert!(num("/clean/share") >= 0.4, "clean accepted {}", num("/clean/share"));
 }
 
 #[test]
