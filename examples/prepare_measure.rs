@@ -33,6 +33,8 @@ enum Damage {
     Specks(f32),
     BitonalSkew(f32),
     FadeGrainSkew,
+    FadeGrain(u8, u8, f32),
+    Jpeg(u8),
 }
 
 impl Damage {
@@ -47,6 +49,8 @@ impl Damage {
             Damage::Specks(f) => format!("specks {f}"),
             Damage::BitonalSkew(a) => format!("bitonal skew {a:+.1}"),
             Damage::FadeGrainSkew => "fade+grain+skew 2.5".into(),
+            Damage::FadeGrain(i, p, s) => format!("fade+grain {i}/{p}/{s}"),
+            Damage::Jpeg(q) => format!("jpeg+grain q{q}"),
         }
     }
     /// (clockwise turn that repairs it, skew of the lines after the turn)
@@ -72,11 +76,24 @@ impl Damage {
             Damage::Specks(f) => testpage::salt_pepper(p, f, seed),
             Damage::BitonalSkew(a) => testpage::bitonal(&rotate_bilinear(p, a)),
             Damage::FadeGrainSkew => testpage::grain(&testpage::fade(&rotate_bilinear(p, 2.5), 150, 225), 10.0, seed),
+            Damage::FadeGrain(i, q, s) => testpage::grain(&testpage::fade(p, i, q), s, seed),
+            Damage::Jpeg(q) => {
+                let noisy = testpage::grain(&testpage::fade(p, 60, 235), 8.0, seed);
+                let mut bytes = Vec::new();
+                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, q).encode_image(&noisy).unwrap();
+                image::load_from_memory(&bytes).unwrap().into_luma8()
+            }
         }
     }
 }
 
 fn damages(seed: u64) -> Vec<Damage> {
+    if std::env::var("FADE_STUDY").is_ok() {
+        return vec![Damage::Fade(170, 235), Damage::Fade(200, 240), Damage::Grain(25.0), Damage::FadeGrain(150, 225, 10.0), Damage::Jpeg(40)];
+    }
+    if std::env::var("SKEW_STUDY").is_ok() {
+        return vec![Damage::Skew(0.4), Damage::Skew(-0.7), Damage::Skew(1.0), Damage::Skew(-1.5), Damage::Skew(2.0), Damage::Skew(-3.0)];
+    }
     let mut r = testpage::Lcg::new(seed * 7 + 1);
     let random_skew = (r.unit() * 10.0 - 5.0).clamp(-4.9, 4.9);
     vec![
@@ -96,6 +113,33 @@ fn damages(seed: u64) -> Vec<Damage> {
         Damage::Specks(0.003),
         Damage::BitonalSkew(-3.0),
         Damage::FadeGrainSkew,
+        Damage::FadeGrain(150, 225, 10.0),
+        Damage::FadeGrain(120, 230, 16.0),
+        Damage::FadeGrain(150, 215, 20.0),
+        Damage::FadeGrain(180, 235, 12.0),
+        Damage::Jpeg(40),
+    ]
+}
+
+/// The evidence of the same page turned by 180° (both statistics negate).
+struct UprightFlip(prepare::UprightStats);
+
+impl UprightFlip {
+    fn flipped(&self) -> prepare::UprightStats {
+        prepare::UprightStats { ascender: -self.0.ascender, alignment: -self.0.alignment, lines: self.0.lines }
+    }
+}
+
+/// The page kinds measured: a form page, a ruled table, a sparse page;
+/// each with its known text.
+fn pages(seed: u64, dpi: u32, font: &ab_glyph::FontVec) -> Vec<(&'static str, GrayImage, String)> {
+    let form = testpage::page_lines(seed);
+    let (table, table_lines) = testpage::render_table(seed, dpi, font);
+    let sparse = testpage::sparse_lines(seed);
+    vec![
+        ("form", testpage::render(&form, dpi, font), form.join("\n")),
+        ("table", table, table_lines.join("\n")),
+        ("sparse", testpage::render(&sparse, dpi, font), sparse.join("\n")),
     ]
 }
 
@@ -108,6 +152,18 @@ fn main() {
     let out = PathBuf::from(get("--out").unwrap_or_else(|| "/tmp/prepare_measure".into()));
     let only: Option<String> = get("--only");
     std::fs::create_dir_all(&out).unwrap();
+    if let Some(n) = get("--bench").and_then(|v| v.parse::<u32>().ok()) {
+        // For profiling: prepare one skewed grainy page `n` times.
+        let font = testpage::any_font().expect("a font");
+        let img = Damage::Skew(2.0).apply(&testpage::grain(&testpage::render(&testpage::page_lines(0), dpi, &font), 3.0, 1), 0);
+        let ms = cpu_ms(|| {
+            for _ in 0..n {
+                std::hint::black_box(prepare(&img, dpi));
+            }
+        });
+        println!("prepare: {:.1} ms CPU per page", ms / f64::from(n));
+        return;
+    }
     let fonts: Vec<_> = FONTS.iter().filter_map(|p| load_font(p).map(|f| (*p, f))).collect();
 
     // ------------------------------------------------------------ part 1
@@ -117,10 +173,10 @@ fn main() {
     let mut times = Vec::new();
     let mut failures = Vec::new();
     let mut per_damage: BTreeMap<String, (u32, u32, f32)> = BTreeMap::new();
+    let mut up_stats: BTreeMap<&str, Vec<prepare::UprightStats>> = BTreeMap::new();
     for seed in 0..seeds {
-        let (font_name, font) = &fonts[seed as usize % fonts.len()];
-        let lines = testpage::page_lines(seed);
-        let page = testpage::render(&lines, dpi, font);
+      let (font_name, font) = &fonts[seed as usize % fonts.len()];
+      for (kind, page, _) in pages(seed, dpi, font) {
         for d in damages(seed) {
             if only.as_ref().is_some_and(|o| !d.name().contains(o.as_str())) {
                 continue;
@@ -130,9 +186,11 @@ fn main() {
             times.push(cpu_ms(|| p = Some(prepare(&img, dpi))));
             let p = p.unwrap();
             let (rot, skew) = d.truth();
-            let up = prepare::upright_statistic(&rotate_quarter(&img, p.rotation), dpi);
+            let up = prepare::upright_statistics(&rotate_quarter(&img, p.rotation), dpi);
+            let truth_up = prepare::upright_statistics(&rotate_quarter(&img, rot), dpi);
+            up_stats.entry(kind).or_default().push(truth_up);
             rot_n += 1;
-            let e = per_damage.entry(d.name().split(' ').next().unwrap().to_string()).or_default();
+            let e = per_damage.entry(format!("{kind} {}", d.name().split(' ').next().unwrap())).or_default();
             e.1 += 1;
             if p.rotation == rot {
                 rot_ok += 1;
@@ -141,11 +199,11 @@ fn main() {
                 skew_errs.push(err);
                 e.2 = e.2.max(err);
                 if err > 0.3 {
-                    failures.push(format!("seed {seed} {font_name} {}: skew {:.2} truth {skew:.2}", d.name(), p.skew_deg));
+                    failures.push(format!("seed {seed} {font_name} {kind} {}: skew {:.2} truth {skew:.2}", d.name(), p.skew_deg));
                 }
             } else {
                 failures.push(format!(
-                    "seed {seed} {font_name} {}: rotation {} truth {rot} (skew {:.2}, up-stat after {:.3})",
+                    "seed {seed} {font_name} {kind} {}: rotation {} truth {rot} (skew {:.2}, evidence after {:?})",
                     d.name(),
                     p.rotation,
                     p.skew_deg,
@@ -153,9 +211,10 @@ fn main() {
                 ));
             }
             if p.blank {
-                failures.push(format!("seed {seed} {}: called blank (ink {:.5})", d.name(), p.ink_fraction));
+                failures.push(format!("seed {seed} {kind} {}: called blank (ink {:.5})", d.name(), p.ink_fraction));
             }
         }
+      }
     }
     skew_errs.sort_by(|a, b| a.partial_cmp(b).unwrap());
     times.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -171,7 +230,26 @@ fn main() {
         );
     }
     for (k, (ok, n, max)) in &per_damage {
-        println!("  {k:10} rotation {ok}/{n}, max skew error {max:.2}°");
+        println!("  {k:24} rotation {ok}/{n}, max skew error {max:.2}°");
+    }
+    println!("orientation evidence on upright pages (an upside-down page has the opposite signs):");
+    for (kind, v) in &up_stats {
+        let mut a: Vec<f32> = v.iter().map(|s| s.ascender as f32).collect();
+        let mut l: Vec<f32> = v.iter().map(|s| s.alignment as f32).collect();
+        a.sort_by(f32::total_cmp);
+        l.sort_by(f32::total_cmp);
+        let flips = v.iter().filter(|s| s.upside_down()).count();
+        let caught = v.iter().filter(|s| UprightFlip(**s).flipped().upside_down()).count();
+        println!(
+            "  {kind:7} ascender min {:.2} p10 {:.2} median {:.2}; alignment min {:.2} p10 {:.2} median {:.2}; upright called upside down {flips}/{n}, upside down caught {caught}/{n}",
+            a[0],
+            pct(&a, 0.1),
+            pct(&a, 0.5),
+            l[0],
+            pct(&l, 0.1),
+            pct(&l, 0.5),
+            n = v.len()
+        );
     }
     println!(
         "prepare CPU time per page: median {:.1} ms, p90 {:.1} ms, max {:.1} ms",
@@ -257,6 +335,9 @@ fn main() {
     time("deskew (clean page)", &mut || {
         prepare::deskew(&clean_page, 2.5);
     });
+    time("rotate_bilinear", &mut || {
+        prepare::rotate_bilinear(&img, 2.5);
+    });
     time("imageproc rotate_about_center", &mut || {
         imageproc::geometric_transformations::rotate_about_center(
             &img,
@@ -273,14 +354,15 @@ fn main() {
         return;
     }
     // ------------------------------------------------------------ part 2
-    println!("== OCR character accuracy (tesseract CLI, psm 3)");
-    let variants = ["damaged", "prepared", "no-stretch", "no-despeckle", "no-deskew"];
-    let mut sums: BTreeMap<String, BTreeMap<&str, (f64, u32)>> = BTreeMap::new();
-    for seed in 0..seeds.min(3) {
-        let (_, font) = &fonts[seed as usize % fonts.len()];
-        let lines = testpage::page_lines(seed);
-        let truth = lines.join("\n");
-        let page = testpage::render(&lines, dpi, font);
+    println!("== OCR (tesseract CLI, psm 3): character accuracy / word accuracy, % / mean word confidence");
+    let variants = ["damaged", "prepared", "no-smooth", "no-stretch", "no-despeckle", "no-deskew"];
+    // Per damage and variant: (character accuracy, pages, word accuracy, confidence) sums.
+    type Sums<'a> = BTreeMap<String, BTreeMap<&'a str, (f64, u32, f64, f64)>>;
+    let mut sums: Sums = BTreeMap::new();
+    let ocr_seeds: u64 = get("--ocr-seeds").and_then(|v| v.parse().ok()).unwrap_or(3);
+    for seed in 0..seeds.min(ocr_seeds) {
+      let (_, font) = &fonts[seed as usize % fonts.len()];
+      for (kind, page, truth) in pages(seed, dpi, font).into_iter().filter(|(k, _, _)| *k != "sparse") {
         for d in damages(seed) {
             if only.as_ref().is_some_and(|o| !d.name().contains(o.as_str())) {
                 continue;
@@ -290,22 +372,34 @@ fn main() {
             let mut row = Vec::new();
             for v in variants {
                 let Some(candidate) = variant(&img, dpi, &p, v) else { continue };
-                let file = out.join(format!("s{seed}-{}-{v}.png", d.name().replace([' ', '/', '+'], "_")));
+                let file = out.join(format!("s{seed}-{kind}-{}-{v}.png", d.name().replace([' ', '/', '+'], "_")));
                 candidate.save(&file).unwrap();
-                let text = tesseract(&file, dpi);
+                let (text, conf) = tesseract(&file, dpi);
                 let acc = char_accuracy(&text, &truth);
-                let e = sums.entry(d.name().split(' ').next().unwrap().to_string()).or_default().entry(v).or_default();
+                let wacc = word_accuracy(&text, &truth);
+                let e = sums.entry(format!("{kind} {}", d.name().split(' ').next().unwrap())).or_default().entry(v).or_default();
                 e.0 += acc;
                 e.1 += 1;
-                row.push(format!("{v} {:.1}%", acc * 100.0));
+                e.2 += wacc;
+                e.3 += conf;
+                row.push(format!("{v} {:.1}/{:.1}/{:.0}", acc * 100.0, wacc * 100.0, conf));
             }
-            println!("  seed {seed} {:24} {}", d.name(), row.join(", "));
+            println!("  seed {seed} {kind:5} {:24} {}", d.name(), row.join(", "));
         }
+      }
     }
-    println!("== mean character accuracy by damage");
+    println!("== mean by damage: character accuracy (reading order) / word accuracy (any order), % / mean word confidence");
     for (k, m) in &sums {
-        let cells: Vec<String> = variants.iter().filter_map(|v| m.get(v).map(|(s, n)| format!("{v} {:.1}%", s / f64::from(*n) * 100.0))).collect();
-        println!("  {k:10} {}", cells.join(", "));
+        let cells: Vec<String> = variants
+            .iter()
+            .filter_map(|v| {
+                m.get(v).map(|(s, n, ws, cs)| {
+                    let n = f64::from(*n);
+                    format!("{v} {:.1}/{:.1}/{:.1}", s / n * 100.0, ws / n * 100.0, cs / n)
+                })
+            })
+            .collect();
+        println!("  {k:22} {}", cells.join(", "));
     }
 }
 
@@ -313,11 +407,22 @@ fn main() {
 /// step (`None` when that step did not fire, so the variant equals
 /// "prepared").
 fn variant(img: &GrayImage, dpi: u32, p: &prepare::Prepared, v: &str) -> Option<GrayImage> {
-    let levels = prepare::measure_levels(img);
-    let build = |stretch: bool, despeckle: bool, deskew: bool| {
-        let mut x = if stretch { prepare::stretch_contrast(img, &levels).unwrap_or_else(|| img.clone()) } else { img.clone() };
-        if despeckle {
-            prepare::despeckle(&mut x, dpi, &levels);
+    let raw_levels = prepare::measure_levels(img);
+    let grainy = !raw_levels.bitonal && raw_levels.noise >= prepare::GRAIN_SIGMA;
+    let build = |smooth: bool, stretch: bool, despeckle: bool, deskew: bool| {
+        let mut x = img.clone();
+        if despeckle && p.specks_removed > 0 && !grainy {
+            prepare::despeckle(&mut x, dpi, &raw_levels);
+        }
+        let mut levels = raw_levels;
+        if smooth && grainy {
+            x = prepare::smooth(&x);
+            levels = prepare::measure_levels(&x);
+        }
+        if stretch {
+            if let Some(s) = prepare::stretch_contrast(&x, &levels) {
+                x = s;
+            }
         }
         let x = rotate_quarter(&x, p.rotation);
         if deskew && p.skew_deg.abs() >= prepare::MIN_SKEW_CORRECTION_DEG {
@@ -329,9 +434,10 @@ fn variant(img: &GrayImage, dpi: u32, p: &prepare::Prepared, v: &str) -> Option<
     match v {
         "damaged" => Some(img.clone()),
         "prepared" => Some(p.image.clone()),
-        "no-stretch" => p.contrast_stretched.then(|| build(false, true, true)),
-        "no-despeckle" => (p.specks_removed > 0).then(|| build(true, false, true)),
-        "no-deskew" => (p.skew_deg.abs() >= prepare::MIN_SKEW_CORRECTION_DEG).then(|| build(true, true, false)),
+        "no-smooth" => grainy.then(|| build(false, true, true, true)),
+        "no-stretch" => p.contrast_stretched.then(|| build(true, false, true, true)),
+        "no-despeckle" => (p.specks_removed > 0).then(|| build(true, true, false, true)),
+        "no-deskew" => (p.skew_deg.abs() >= prepare::MIN_SKEW_CORRECTION_DEG).then(|| build(true, true, true, false)),
         _ => None,
     }
 }
@@ -352,15 +458,58 @@ fn cpu_ms(f: impl FnOnce()) -> f64 {
     (cpu_ns() - t) as f64 / 1e6
 }
 
-fn tesseract(png: &Path, dpi: u32) -> String {
+/// Tesseract's text (lines rebuilt from its TSV) and mean word confidence.
+fn tesseract(png: &Path, dpi: u32) -> (String, f64) {
     let out = Command::new("tesseract")
         .arg(png)
         .arg("stdout")
-        .args(["--psm", "3", "--dpi", &dpi.to_string(), "-l", "eng"])
+        .args(["--psm", "3", "--dpi", &dpi.to_string(), "-l", "eng", "tsv"])
         .env("OMP_THREAD_LIMIT", "1")
         .output()
         .expect("tesseract runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let tsv = String::from_utf8_lossy(&out.stdout);
+    let mut text = String::new();
+    let (mut conf_sum, mut n) = (0.0, 0);
+    let mut last_line = None;
+    for row in tsv.lines().skip(1) {
+        let f: Vec<&str> = row.split('\t').collect();
+        if f.len() < 12 || f[0] != "5" || f[11].trim().is_empty() {
+            continue;
+        }
+        let line = (f[2], f[3], f[4]);
+        if last_line.is_some() && last_line != Some(line) {
+            text.push('\n');
+        } else if last_line.is_some() {
+            text.push(' ');
+        }
+        last_line = Some(line);
+        text.push_str(f[11]);
+        if let Ok(c) = f[10].parse::<f64>() {
+            conf_sum += c;
+            n += 1;
+        }
+    }
+    (text, if n == 0 { 0.0 } else { conf_sum / f64::from(n) })
+}
+
+/// Fraction of the truth's words found in the OCR text (as a multiset, in
+/// any order: layout analysis may read columns in another order).
+fn word_accuracy(got: &str, truth: &str) -> f64 {
+    let mut have: std::collections::HashMap<&str, i32> = std::collections::HashMap::new();
+    for w in got.split_whitespace() {
+        *have.entry(w).or_default() += 1;
+    }
+    let words: Vec<&str> = truth.split_whitespace().collect();
+    let mut hit = 0;
+    for w in &words {
+        if let Some(n) = have.get_mut(w) {
+            if *n > 0 {
+                *n -= 1;
+                hit += 1;
+            }
+        }
+    }
+    f64::from(hit) / words.len().max(1) as f64
 }
 
 /// 1 − edit distance / length of the truth, on whitespace-normalised text.

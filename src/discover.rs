@@ -143,7 +143,7 @@ pub fn discover(archive: &Path) -> Result<Discovery, DiscoverError> {
             problems.push(DiscoverProblem { path: entry.path().to_path_buf(), reason: "symbolic link not followed".into() });
             continue;
         }
-        if entry.path().strip_prefix(archive).is_ok_and(|r| r.to_str().is_none()) {
+        if entry.file_name().to_str().is_none() {
             problems.push(DiscoverProblem {
                 path: entry.path().to_path_buf(),
                 reason: "name is not valid UTF-8; shown with replacement characters".into(),

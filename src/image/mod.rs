@@ -128,8 +128,12 @@ pub fn pages(path: &Path) -> Result<PageIter, DecodeError> {
     PageIter::open(path)
 }
 
-/// The number of items [`pages`] yields for `path`, reading headers only
-/// (for a TIFF, its directory chain; thumbnails are not pages).
+/// The number of items [`pages`] yields for `path`, reading headers only:
+/// for a TIFF its directory chain (reduced-resolution thumbnails are not
+/// pages; a chain that breaks off counts one more, unreadable, page), for a
+/// PNG or JPEG only its signature (1). Fails when the file cannot be read or
+/// is not an image; when [`pages`] fails on a file whose count is known, all
+/// its pages are unreadable.
 pub fn page_count(path: &Path) -> Result<u32, DecodeError> {
     decode::page_count(path)
 }

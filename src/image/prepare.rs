@@ -46,7 +46,7 @@ pub struct Prepared {
     pub ink_fraction: f32,
     /// Almost no ink on clean paper: the back of a sheet.
     pub blank: bool,
-    /// Whether the contrast was stretched (faint print).
+    /// Whether the contrast was stretched (faint print, grainy paper).
     pub contrast_stretched: bool,
     /// Isolated specks removed.
     pub specks_removed: u32,
@@ -74,15 +74,27 @@ pub fn prepare(page: &GrayImage, dpi: u32) -> Prepared {
     }
     let (rotation, skew_deg) = analysis.orientation_and_skew();
 
-    let full_levels = measure_levels(page);
-    let (mut image, contrast_stretched) = match stretch_contrast(page, &full_levels) {
-        Some(img) => (img, true),
-        None => (page.clone(), false),
-    };
-    // The full-resolution speck scan runs only when the small copy shows
-    // lone specks at all.
+    let raw_levels = measure_levels(page);
+    let mut image = page.clone();
+    let grainy = !raw_levels.bitonal && raw_levels.noise >= GRAIN_SIGMA;
+    // Specks on clean paper: removed while still sharp, and only when the
+    // small copy shows lone specks at all. Grainy paper is smoothed
+    // instead (measured: speck removal on grain costs OCR accuracy).
     let full_px = u64::from(page.width()) * u64::from(page.height());
-    let specks_removed = if analysis.lone * 40_000 >= full_px { despeckle(&mut image, dpi, &full_levels) } else { 0 };
+    let specks_removed = if !grainy && analysis.lone * 40_000 >= full_px { despeckle(&mut image, dpi, &raw_levels) } else { 0 };
+    let levels = if grainy {
+        image = smooth(&image);
+        measure_levels(&image)
+    } else {
+        raw_levels
+    };
+    let contrast_stretched = match stretch_contrast(&image, &levels) {
+        Some(stretched) => {
+            image = stretched;
+            true
+        }
+        None => false,
+    };
     let image = rotate_quarter(&image, rotation);
     let image = if skew_deg.abs() >= MIN_SKEW_CORRECTION_DEG { deskew(&image, skew_deg) } else { image };
     Prepared { image, rotation, skew_deg, ink_fraction, blank, contrast_stretched, specks_removed }
@@ -100,6 +112,9 @@ pub struct Levels {
     pub ink: u8,
     /// Pixels darker than this are ink.
     pub threshold: u8,
+    /// The light end of the paper: 5 % of the pixels lighter than
+    /// `threshold` are darker than this.
+    pub white: u8,
     /// Spread of the paper (robust standard deviation of the bright half).
     pub noise: f32,
     /// Only black and white pixels (a 1-bit scan).
@@ -138,8 +153,8 @@ fn otsu(h: &[u64; 256]) -> u8 {
     let total: u64 = h.iter().sum();
     let sum: f64 = h.iter().enumerate().map(|(v, &n)| v as f64 * n as f64).sum();
     let (mut w0, mut sum0, mut best, mut best_t) = (0u64, 0f64, -1f64, 128u8);
-    for t in 0..256 {
-        w0 += h[t];
+    for (t, &n) in h.iter().enumerate() {
+        w0 += n;
         if w0 == 0 {
             continue;
         }
@@ -147,7 +162,7 @@ fn otsu(h: &[u64; 256]) -> u8 {
         if w1 == 0 {
             break;
         }
-        sum0 += t as f64 * h[t] as f64;
+        sum0 += t as f64 * n as f64;
         let m0 = sum0 / w0 as f64;
         let m1 = (sum - sum0) / w1 as f64;
         let between = w0 as f64 * w1 as f64 * (m0 - m1) * (m0 - m1);
@@ -192,7 +207,23 @@ fn levels_from_histogram(h: &[u64; 256]) -> Levels {
         }
         v as u8
     };
-    Levels { paper, ink, threshold, noise, bitonal }
+    let above: u64 = h[threshold as usize..].iter().sum();
+    let white = if above == 0 {
+        paper
+    } else {
+        let target = (above as f64 * 0.05).ceil().max(1.0) as u64;
+        let mut acc = 0;
+        let mut v = threshold as usize;
+        while v < 255 {
+            acc += h[v];
+            if acc >= target {
+                break;
+            }
+            v += 1;
+        }
+        v as u8
+    };
+    Levels { paper, ink, threshold, white, noise, bitonal }
 }
 
 /// Measures the gray levels of a page (a sample of its pixels).
@@ -203,15 +234,21 @@ pub fn measure_levels(img: &GrayImage) -> Levels {
 
 // ----------------------------------------------------------------- contrast
 
-/// Stretches faint print: maps the typical ink level to black and the paper
-/// to white. Returns `None` (nothing to do) for a bitonal page, a page whose
-/// ink is already dark, or one without ink.
+/// Paper grain (standard deviation, gray levels) from which a page is
+/// smoothed before its contrast is stretched.
+pub const GRAIN_SIGMA: f32 = 8.0;
+
+/// Stretches faint print and clears grainy paper: maps the typical ink
+/// level to black and the light end of the paper to white. Returns `None`
+/// (nothing to do) for a bitonal page, a page without ink, or dark print on
+/// clean light paper.
 pub fn stretch_contrast(img: &GrayImage, levels: &Levels) -> Option<GrayImage> {
     if levels.bitonal || levels.ink >= levels.threshold || levels.noise > NOISY_PAPER_SIGMA {
         return None;
     }
-    let (lo, hi) = (f32::from(levels.ink), f32::from(levels.paper));
-    if hi - lo < 32.0 || (lo < 60.0 && hi > 200.0) {
+    let (lo, hi) = (f32::from(levels.ink), f32::from(levels.white.max(levels.threshold)));
+    let dark_on_light = lo < 60.0 && hi > 200.0;
+    if hi - lo < 32.0 || (dark_on_light && levels.noise < GRAIN_SIGMA) {
         return None;
     }
     let mut lut = [0u8; 256];
@@ -223,6 +260,34 @@ pub fn stretch_contrast(img: &GrayImage, levels: &Levels) -> Option<GrayImage> {
         *p = lut[*p as usize];
     }
     Some(out)
+}
+
+/// A 3×3 binomial blur ([1 2 1] ⊗ [1 2 1] / 16): grain drops to about a
+/// third, strokes of 3 pixels and more keep their darkness.
+pub fn smooth(img: &GrayImage) -> GrayImage {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    if w < 3 || h < 3 {
+        return img.clone();
+    }
+    let src = img.as_raw();
+    // Horizontal pass into u16 (×4), then vertical (×4), edges replicated.
+    let mut tmp = vec![0u16; w * h];
+    for (srow, trow) in src.chunks_exact(w).zip(tmp.chunks_exact_mut(w)) {
+        trow[0] = 3 * u16::from(srow[0]) + u16::from(srow[1]);
+        for x in 1..w - 1 {
+            trow[x] = u16::from(srow[x - 1]) + 2 * u16::from(srow[x]) + u16::from(srow[x + 1]);
+        }
+        trow[w - 1] = u16::from(srow[w - 2]) + 3 * u16::from(srow[w - 1]);
+    }
+    let mut out = vec![0u8; w * h];
+    for y in 0..h {
+        let (a, b, c) = (y.saturating_sub(1), y, (y + 1).min(h - 1));
+        let (ra, rb, rc) = (&tmp[a * w..(a + 1) * w], &tmp[b * w..(b + 1) * w], &tmp[c * w..(c + 1) * w]);
+        for (x, o) in out[y * w..(y + 1) * w].iter_mut().enumerate() {
+            *o = ((ra[x] + 2 * rb[x] + rc[x] + 8) >> 4) as u8;
+        }
+    }
+    GrayImage::from_raw(w as u32, h as u32, out).expect("buffer size matches")
 }
 
 // ------------------------------------------------------------------- specks
@@ -346,10 +411,6 @@ impl Bitmap {
         Bitmap { w: img.width() as usize, h: img.height() as usize, ink }
     }
 
-    fn get(&self, x: usize, y: usize) -> bool {
-        self.ink[y * self.w + x] != 0
-    }
-
     /// Ink pixels inside the margins, as coordinates.
     fn points(&self, margin: f32) -> Vec<(f32, f32)> {
         let (mx, my) = ((self.w as f32 * margin) as usize, (self.h as f32 * margin) as usize);
@@ -370,43 +431,86 @@ impl Bitmap {
     }
 
     /// Drops long horizontal and vertical runs of ink (ruling lines of
-    /// forms) that would dominate the line-shape statistics.
+    /// forms) that would dominate the line-shape statistics. A run is
+    /// followed through the pixel's row and its two neighbours, so that a
+    /// rule that steps by a pixel (a slightly skewed or resampled line)
+    /// still counts as one run.
     fn without_rules(&self, max_run: usize) -> Bitmap {
+        let (w, h) = (self.w, self.h);
         let mut out = self.clone();
-        for y in 0..self.h {
+        let mut band = vec![0u8; w.max(h)];
+        // Horizontal rules.
+        for y in 0..h {
+            let (a, b) = (y.saturating_sub(1), (y + 1).min(h - 1));
+            let (ra, ry, rb) = (&self.ink[a * w..(a + 1) * w], &self.ink[y * w..(y + 1) * w], &self.ink[b * w..(b + 1) * w]);
+            for (((v, &p), &q), &r) in band.iter_mut().zip(ra).zip(ry).zip(rb) {
+                *v = p | q | r;
+            }
             let mut x = 0;
-            while x < self.w {
-                if !self.get(x, y) {
+            while x < w {
+                if band[x] == 0 {
                     x += 1;
                     continue;
                 }
                 let start = x;
-                while x < self.w && self.get(x, y) {
+                while x < w && band[x] != 0 {
                     x += 1;
                 }
                 if x - start > max_run {
-                    out.ink[y * self.w + start..y * self.w + x].iter_mut().for_each(|v| *v = 0);
+                    out.ink[y * w + start..y * w + x].iter_mut().for_each(|v| *v = 0);
                 }
             }
         }
-        // Vertical runs, row by row: `run[x]` is the length of the run of
-        // ink ending just above row `y` in column `x`.
-        let mut run = vec![0usize; self.w];
-        for y in 0..=self.h {
-            for x in 0..self.w {
-                if y < self.h && self.ink[y * self.w + x] != 0 {
+        // Vertical rules, the same by columns, row by row: `run[x]` is the
+        // length of the run ending just above row `y`.
+        let mut run = vec![0usize; w];
+        for y in 0..=h {
+            for x in 0..w {
+                let inked = y < h && {
+                    let row = &self.ink[y * w..(y + 1) * w];
+                    row[x.saturating_sub(1)] | row[x] | row[(x + 1).min(w - 1)] != 0
+                };
+                if inked {
                     run[x] += 1;
                     continue;
                 }
                 if run[x] > max_run {
                     for yy in y - run[x]..y {
-                        out.ink[yy * self.w + x] = 0;
+                        out.ink[yy * w + x] = 0;
                     }
                 }
                 run[x] = 0;
             }
         }
         out
+    }
+
+    /// Rotated clockwise by a small angle about the centre, nearest pixel.
+    fn rotated(&self, deg: f32) -> std::borrow::Cow<'_, Bitmap> {
+        if deg.abs() < 0.05 {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let (w, h) = (self.w, self.h);
+        let (s, c) = (f64::from(deg).to_radians().sin(), f64::from(deg).to_radians().cos());
+        let (cx, cy) = ((w as f64 - 1.0) / 2.0, (h as f64 - 1.0) / 2.0);
+        let mut ink = vec![0u8; w * h];
+        const ONE: f64 = 65536.0;
+        let (dsx, dsy) = ((c * ONE) as i64, (-s * ONE) as i64);
+        for y in 0..h {
+            let dy = y as f64 - cy;
+            // Source of output (x, y): R(-deg)·(x - cx, y - cy) + c, rounded.
+            let mut sx = ((-c * cx + s * dy + cx + 0.5) * ONE) as i64;
+            let mut sy = ((s * cx + c * dy + cy + 0.5) * ONE) as i64;
+            for x in 0..w {
+                let (ix, iy) = (sx >> 16, sy >> 16);
+                if ix >= 0 && iy >= 0 && (ix as usize) < w && (iy as usize) < h {
+                    ink[y * w + x] = self.ink[iy as usize * w + ix as usize];
+                }
+                sx += dsx;
+                sy += dsy;
+            }
+        }
+        std::borrow::Cow::Owned(Bitmap { w, h, ink })
     }
 
     fn rotated_quarter(&self, rotation: u32) -> std::borrow::Cow<'_, Bitmap> {
@@ -503,8 +607,8 @@ impl Analysis {
         let fine_pts = self.fine.points(ANALYSIS_MARGIN);
         let skew = refine_angle(&fine_pts, sideways, coarse);
         let turned = self.fine.rotated_quarter(quarter);
-        let up = upright_score(&turned, skew, self.fine_dpi);
-        let rotation = if up < -UPSIDE_DOWN_MARGIN { (quarter + 180) % 360 } else { quarter };
+        let up = upright_stats(&turned, skew, self.fine_dpi);
+        let rotation = if up.upside_down() { (quarter + 180) % 360 } else { quarter };
         (rotation, skew)
     }
 
@@ -550,7 +654,7 @@ fn count_ink(b: &Bitmap) -> (u64, u64, u64) {
 /// call a page sideways.
 pub const SIDEWAYS_RATIO: f64 = 1.3;
 /// How clearly the ascender/descender statistic must point down before the
-/// page is turned by 180°.
+/// page is turned by 180° (see [`UprightStats::upside_down`]).
 pub const UPSIDE_DOWN_MARGIN: f64 = 0.15;
 
 #[derive(Clone, Copy, Debug)]
@@ -661,25 +765,50 @@ fn profile_score(h: &[f32]) -> f64 {
     h.iter().map(|&v| f64::from(v) * f64::from(v)).sum()
 }
 
-/// Ascender/descender statistic of a page's text lines: positive when the
-/// page is upright (Latin text has more ink above the x-height band —
-/// ascenders, capitals, digits — than below it), negative when it is upside
-/// down, near 0 when it cannot tell. `skew` is the lines' angle.
-fn upright_score(bin: &Bitmap, skew: f32, dpi: u32) -> f64 {
-    let clean = bin.without_rules((dpi as usize / 3).max(8));
+/// Orientation evidence from a page's text lines; each statistic is
+/// positive when the page is upright and negative when it is upside down,
+/// in −1…1.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct UprightStats {
+    /// Ink above the x-height band against ink below it: Latin text has
+    /// more ascenders (and capitals, digits, i-dots) than descenders.
+    pub ascender: f64,
+    /// Left edges of lines aligned against right edges aligned: text is set
+    /// flush left, ragged right.
+    pub alignment: f64,
+    /// Text lines measured.
+    pub lines: usize,
+}
+
+impl UprightStats {
+    /// Whether the evidence says "upside down" clearly: both statistics
+    /// point down, or one points down strongly and the other does not
+    /// contradict it.
+    pub fn upside_down(&self) -> bool {
+        if self.lines < 3 {
+            return false;
+        }
+        let (a, l) = (self.ascender, self.alignment);
+        (a < -UPSIDE_DOWN_MARGIN && l < 0.0) || (a < -2.0 * UPSIDE_DOWN_MARGIN && l < 0.2) || (l < -0.4 && a < 0.05)
+    }
+}
+
+/// Measures [`UprightStats`] on a binarised page whose lines lie at
+/// `skew`.
+fn upright_stats(bin: &Bitmap, skew: f32, dpi: u32) -> UprightStats {
+    // Level the lines first, so that ruling lines are long runs again.
+    let level = bin.rotated(-skew);
+    let clean = level.without_rules((dpi as usize / 2).max(8));
     let pts = clean.points(ANALYSIS_MARGIN);
     if pts.len() < 50 {
-        return 0.0;
+        return UprightStats::default();
     }
-    let t = skew.to_radians().tan();
-    let cx = clean.w as f32 / 2.0;
-    let reach = (cx * t.abs()) as usize + 2;
-    let nbins = clean.h + 2 * reach + 2;
+    let nbins = clean.h;
+    let bin_of = |_x: f32, y: f32| -> Option<usize> { Some((y as usize).min(nbins - 1)) };
     let mut prof = vec![0f64; nbins];
     for &(x, y) in &pts {
-        let yb = (y - (x - cx) * t).round() as isize + reach as isize;
-        if yb >= 0 && (yb as usize) < nbins {
-            prof[yb as usize] += 1.0;
+        if let Some(b) = bin_of(x, y) {
+            prof[b] += 1.0;
         }
     }
     // Text lines: runs of rows with any real ink, separated by (nearly)
@@ -687,6 +816,8 @@ fn upright_score(bin: &Bitmap, skew: f32, dpi: u32) -> f64 {
     let floor = (clean.w as f64 * 0.002).max(1.5);
     let (min_h, max_h) = ((dpi as f64 * 0.06) as usize, (dpi as f64 * 0.5) as usize);
     let (mut above, mut below) = (0.0, 0.0);
+    let mut line_of = vec![usize::MAX; nbins];
+    let mut lines = 0;
     let mut y = 0;
     while y < nbins {
         if prof[y] < floor {
@@ -706,11 +837,43 @@ fn upright_score(bin: &Bitmap, skew: f32, dpi: u32) -> f64 {
         let core_bottom = line.len() - 1 - line.iter().rev().position(|&v| v >= 0.5 * top).unwrap_or(0);
         above += line[..core_top].iter().sum::<f64>();
         below += line[core_bottom + 1..].iter().sum::<f64>();
+        line_of[start..y].iter_mut().for_each(|l| *l = lines);
+        lines += 1;
+
     }
-    if above + below < 1.0 {
+    if lines == 0 {
+        return UprightStats::default();
+    }
+    let ascender = if above + below < 1.0 { 0.0 } else { (above - below) / (above + below) };
+    // Left and right ends of each line.
+    let mut left = vec![f32::MAX; lines];
+    let mut right = vec![f32::MIN; lines];
+    for &(x, y) in &pts {
+        if let Some(l) = bin_of(x, y).map(|b| line_of[b]).filter(|&l| l != usize::MAX) {
+            left[l] = left[l].min(x);
+            right[l] = right[l].max(x);
+        }
+    }
+    let tolerance = dpi as f32 * 0.04;
+    let alignment = aligned_fraction(&mut left, tolerance) - aligned_fraction(&mut right, tolerance);
+    UprightStats { ascender, alignment, lines }
+}
+
+/// The largest fraction of `xs` within one window of `2·tolerance`.
+fn aligned_fraction(xs: &mut [f32], tolerance: f32) -> f64 {
+    if xs.is_empty() {
         return 0.0;
     }
-    (above - below) / (above + below)
+    xs.sort_by(f32::total_cmp);
+    let mut best = 0;
+    let mut j = 0;
+    for i in 0..xs.len() {
+        while xs[i] - xs[j] > 2.0 * tolerance {
+            j += 1;
+        }
+        best = best.max(i + 1 - j);
+    }
+    best as f64 / xs.len() as f64
 }
 
 /// Estimates the skew of a page's text lines, degrees clockwise, within
@@ -729,11 +892,10 @@ pub fn ink_fraction(page: &GrayImage, dpi: u32) -> f32 {
     Analysis::new(page, dpi.clamp(50, 1200)).ink_fraction()
 }
 
-/// The upright statistic of a page as it is (positive: upright; negative:
-/// upside down), for measurement.
-pub fn upright_statistic(page: &GrayImage, dpi: u32) -> f64 {
+/// The orientation evidence of a page as it is, for measurement.
+pub fn upright_statistics(page: &GrayImage, dpi: u32) -> UprightStats {
     let a = Analysis::new(page, dpi.clamp(50, 1200));
-    upright_score(&a.fine, a.skew(), a.fine_dpi)
+    upright_stats(&a.fine, a.skew(), a.fine_dpi)
 }
 
 // ---------------------------------------------------------------- rotations
@@ -752,11 +914,11 @@ pub fn rotate_quarter(img: &GrayImage, rotation: u32) -> GrayImage {
                 for bx in (0..w).step_by(B) {
                     for y in by..(by + B).min(h) {
                         let row = &src[y * w..(y + 1) * w];
-                        for x in bx..(bx + B).min(w) {
+                        for (x, &v) in row.iter().enumerate().take((bx + B).min(w)).skip(bx) {
                             // 90° clockwise: (x, y) → (h - 1 - y, x);
                             // 270°: (x, y) → (y, w - 1 - x).
                             let (ox, oy) = if cw { (h - 1 - y, x) } else { (y, w - 1 - x) };
-                            out[oy * h + ox] = row[x];
+                            out[oy * h + ox] = v;
                         }
                     }
                 }
@@ -772,10 +934,95 @@ pub fn rotate_quarter(img: &GrayImage, rotation: u32) -> GrayImage {
     }
 }
 
-/// Rotates a page by `-skew_deg` about its centre (bilinear, white fill,
-/// same size), so that lines at `skew_deg` become horizontal.
+/// Rotates a page by `-skew_deg` about its centre (white fill, same size),
+/// so that lines at `skew_deg` become horizontal. Uses [`rotate_shear`].
 pub fn deskew(img: &GrayImage, skew_deg: f32) -> GrayImage {
-    rotate_bilinear(img, -skew_deg)
+    rotate_shear(img, -skew_deg)
+}
+
+/// Rotates clockwise by `deg` about the centre as three shears (Paeth:
+/// horizontal by −tan(θ/2), vertical by sin θ, horizontal again), each with
+/// linear interpolation along one axis; white outside the source. Exact
+/// rotation, about four times faster than [`rotate_bilinear`] because every
+/// pass moves whole runs of pixels by the same fraction.
+pub fn rotate_shear(img: &GrayImage, deg: f32) -> GrayImage {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    if deg == 0.0 || w < 2 || h < 2 {
+        return img.clone();
+    }
+    let theta = f64::from(deg).to_radians();
+    let alpha = -(theta / 2.0).tan();
+    let beta = theta.sin();
+    let a = shear_rows(img.as_raw(), w, h, alpha);
+    let b = shear_columns(&a, w, h, beta);
+    let c = shear_rows(&b, w, h, alpha);
+    GrayImage::from_raw(w as u32, h as u32, c).expect("buffer size matches")
+}
+
+/// Fixed-point weight (of 256) and integer part of a source offset.
+fn split_offset(e: f64) -> (isize, u16) {
+    let k = e.floor();
+    let f = ((e - k) * 256.0).round() as u16;
+    if f == 256 {
+        (k as isize + 1, 0)
+    } else {
+        (k as isize, f)
+    }
+}
+
+/// Horizontal shear: row `y` takes its pixels from `x - factor·(y - cy)`.
+fn shear_rows(src: &[u8], w: usize, h: usize, factor: f64) -> Vec<u8> {
+    let mut out = vec![255u8; w * h];
+    let cy = (h as f64 - 1.0) / 2.0;
+    for y in 0..h {
+        let (k, f) = split_offset(-factor * (y as f64 - cy));
+        let (srow, orow) = (&src[y * w..(y + 1) * w], &mut out[y * w..(y + 1) * w]);
+        // out[x] = (256 - f)·src[x + k] + f·src[x + k + 1], white outside.
+        let at = |i: isize| if i >= 0 && (i as usize) < w { u16::from(srow[i as usize]) } else { 255 };
+        let x0 = (-k).clamp(0, w as isize) as usize;
+        let x1 = (w as isize - k - 1).clamp(x0 as isize, w as isize) as usize;
+        for x in (0..x0).chain(x1..w) {
+            let i = x as isize + k;
+            orow[x] = (((256 - f) * at(i) + f * at(i + 1) + 128) >> 8) as u8;
+        }
+        if x1 > x0 {
+            let s0 = &srow[(x0 as isize + k) as usize..(x1 as isize + k) as usize];
+            let s1 = &srow[(x0 as isize + k + 1) as usize..(x1 as isize + k + 1) as usize];
+            for ((o, &p), &q) in orow[x0..x1].iter_mut().zip(s0).zip(s1) {
+                *o = (((256 - f) * u16::from(p) + f * u16::from(q) + 128) >> 8) as u8;
+            }
+        }
+    }
+    out
+}
+
+/// Vertical shear: column `x` takes its pixels from `y - factor·(x - cx)`.
+/// Processed row by row over runs of columns with the same integer offset.
+fn shear_columns(src: &[u8], w: usize, h: usize, factor: f64) -> Vec<u8> {
+    let mut out = vec![255u8; w * h];
+    let cx = (w as f64 - 1.0) / 2.0;
+    let offsets: Vec<(isize, u16)> = (0..w).map(|x| split_offset(-factor * (x as f64 - cx))).collect();
+    let fb: Vec<u16> = offsets.iter().map(|o| o.1).collect();
+    let fa: Vec<u16> = fb.iter().map(|f| 256 - f).collect();
+    let mut runs: Vec<(usize, usize, isize)> = Vec::new();
+    for (x, &(k, _)) in offsets.iter().enumerate() {
+        match runs.last_mut() {
+            Some(r) if r.2 == k => r.1 = x + 1,
+            _ => runs.push((x, x + 1, k)),
+        }
+    }
+    let white = vec![255u8; w];
+    let row = |y: isize| -> &[u8] { if y >= 0 && (y as usize) < h { &src[y as usize * w..(y as usize + 1) * w] } else { &white } };
+    for y in 0..h {
+        let orow = &mut out[y * w..(y + 1) * w];
+        for &(x0, x1, k) in &runs {
+            let (r0, r1) = (row(y as isize + k), row(y as isize + k + 1));
+            for ((((o, &p), &q), &a), &b) in orow[x0..x1].iter_mut().zip(&r0[x0..x1]).zip(&r1[x0..x1]).zip(&fa[x0..x1]).zip(&fb[x0..x1]) {
+                *o = ((a * u16::from(p) + b * u16::from(q) + 128) >> 8) as u8;
+            }
+        }
+    }
+    out
 }
 
 /// Rotates clockwise by `deg` about the centre, bilinear, white outside the

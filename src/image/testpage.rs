@@ -89,7 +89,12 @@ pub fn page_lines(seed: u64) -> Vec<String> {
 /// first line 16 pt), one-inch margins, with a ruled box around the
 /// label lines as forms have.
 pub fn render(lines: &[String], dpi: u32, font: &FontVec) -> GrayImage {
-    let (w, h) = ((8.5 * dpi as f32) as u32, (11.0 * dpi as f32) as u32);
+    render_on(lines, dpi, font, 8.5, 11.0)
+}
+
+/// Like [`render`], on a sheet of `w_in` × `h_in` inches.
+pub fn render_on(lines: &[String], dpi: u32, font: &FontVec, w_in: f32, h_in: f32) -> GrayImage {
+    let (w, h) = ((w_in * dpi as f32) as u32, (h_in * dpi as f32) as u32);
     let mut img = GrayImage::from_pixel(w, h, Luma([255]));
     let px = |pt: f32| pt / 72.0 * dpi as f32;
     let left = dpi as i32;
@@ -156,4 +161,61 @@ pub fn bitonal(img: &GrayImage) -> GrayImage {
 pub fn pure_noise(w: u32, h: u32, seed: u64) -> GrayImage {
     let mut r = Lcg::new(seed);
     GrayImage::from_fn(w, h, |_, _| Luma([r.below(256) as u8]))
+}
+
+/// A medication-list page: a title, a patient line and a ruled table (all
+/// cells boxed), as the table document types look.
+pub fn render_table(seed: u64, dpi: u32, font: &FontVec) -> (GrayImage, Vec<String>) {
+    let mut r = Lcg::new(seed ^ 0x7ab1e);
+    let (w, h) = ((8.5 * dpi as f32) as u32, (11.0 * dpi as f32) as u32);
+    let mut img = GrayImage::from_pixel(w, h, Luma([255]));
+    let px = |pt: f32| pt / 72.0 * dpi as f32;
+    let left = dpi as i32;
+    let mut lines = vec!["MEDICATION LIST".to_string(), format!("Patient: {}, {}   MRN: {:08}", r.pick(&FAMILY), r.pick(&GIVEN), r.below(99_999_999))];
+    imageproc::drawing::draw_text_mut(&mut img, Luma([0]), left, dpi as i32, PxScale::from(px(16.0)), font, &lines[0]);
+    imageproc::drawing::draw_text_mut(&mut img, Luma([0]), left, dpi as i32 + px(32.0) as i32, PxScale::from(px(11.0)), font, &lines[1]);
+    let cols = [0.0f32, 2.0, 3.2, 4.1, 5.3, 6.5];
+    let header = ["Drug", "Dose", "Route", "Frequency", "Start"];
+    let drugs = ["Metformin", "Lisinopril", "Atorvastatin", "Levothyroxine", "Amlodipine", "Omeprazole", "Sertraline", "Albuterol"];
+    let row_h = px(11.0) * 2.0;
+    let top = dpi as f32 + px(70.0);
+    let rows = 12;
+    for k in 0..=rows {
+        let cells: Vec<String> = if k == 0 {
+            header.iter().map(|s| s.to_string()).collect()
+        } else {
+            vec![
+                r.pick(&drugs).to_string(),
+                format!("{} mg", [5, 10, 20, 25, 50, 500][r.below(6) as usize]),
+                r.pick(&["PO", "IV", "SC"]).to_string(),
+                r.pick(&["daily", "BID", "TID", "QHS"]).to_string(),
+                format!("{:02}/{:02}/20{:02}", 1 + r.below(12), 1 + r.below(28), r.below(24)),
+            ]
+        };
+        let y = top + k as f32 * row_h;
+        for (c, cell) in cells.iter().enumerate() {
+            let x = left + (cols[c] * dpi as f32) as i32 + px(4.0) as i32;
+            imageproc::drawing::draw_text_mut(&mut img, Luma([0]), x, (y + px(4.0)) as i32, PxScale::from(px(11.0)), font, cell);
+        }
+        lines.push(cells.join(" "));
+    }
+    // Rules: every row and every column.
+    let (x0, x1) = (left as f32, left as f32 + cols[5] * dpi as f32);
+    let (y0, y1) = (top, top + (rows + 1) as f32 * row_h);
+    for k in 0..=rows + 1 {
+        let y = top + k as f32 * row_h;
+        imageproc::drawing::draw_line_segment_mut(&mut img, (x0, y), (x1, y), Luma([0]));
+        imageproc::drawing::draw_line_segment_mut(&mut img, (x0, y + 1.0), (x1, y + 1.0), Luma([0]));
+    }
+    for &c in &cols {
+        let x = left as f32 + c * dpi as f32;
+        imageproc::drawing::draw_line_segment_mut(&mut img, (x, y0), (x, y1), Luma([0]));
+        imageproc::drawing::draw_line_segment_mut(&mut img, (x + 1.0, y0), (x + 1.0, y1), Luma([0]));
+    }
+    (img, lines)
+}
+
+/// A sparse page: a title and a few label lines only.
+pub fn sparse_lines(seed: u64) -> Vec<String> {
+    page_lines(seed).into_iter().take(4).collect()
 }
