@@ -89,7 +89,7 @@ impl Damage {
 
 fn damages(seed: u64) -> Vec<Damage> {
     if std::env::var("FADE_STUDY").is_ok() {
-        return vec![Damage::Fade(170, 235), Damage::Fade(200, 240), Damage::Grain(25.0), Damage::FadeGrain(150, 225, 10.0), Damage::Jpeg(40)];
+        return vec![Damage::Fade(170, 235), Damage::Fade(215, 240), Damage::Grain(25.0), Damage::FadeGrain(150, 225, 10.0), Damage::FadeGrain(180, 235, 12.0)];
     }
     if std::env::var("SKEW_STUDY").is_ok() {
         return vec![Damage::Skew(0.4), Damage::Skew(-0.7), Damage::Skew(1.0), Damage::Skew(-1.5), Damage::Skew(2.0), Damage::Skew(-3.0)];
@@ -355,7 +355,11 @@ fn main() {
     }
     // ------------------------------------------------------------ part 2
     println!("== OCR (tesseract CLI, psm 3): character accuracy / word accuracy, % / mean word confidence");
-    let variants = ["damaged", "prepared", "no-smooth", "no-stretch", "no-despeckle", "no-deskew"];
+    let variants: Vec<&str> = if std::env::var("FADE_STUDY").is_ok() {
+        vec!["damaged", "prepared", "no-smooth", "no-stretch", "forced-stretch"]
+    } else {
+        vec!["damaged", "prepared", "no-smooth", "no-stretch", "no-despeckle", "no-deskew"]
+    };
     // Per damage and variant: (character accuracy, pages, word accuracy, confidence) sums.
     type Sums<'a> = BTreeMap<String, BTreeMap<&'a str, (f64, u32, f64, f64)>>;
     let mut sums: Sums = BTreeMap::new();
@@ -370,7 +374,7 @@ fn main() {
             let img = d.apply(&page, seed);
             let p = prepare(&img, dpi);
             let mut row = Vec::new();
-            for v in variants {
+            for &v in &variants {
                 let Some(candidate) = variant(&img, dpi, &p, v) else { continue };
                 let file = out.join(format!("s{seed}-{kind}-{}-{v}.png", d.name().replace([' ', '/', '+'], "_")));
                 candidate.save(&file).unwrap();
@@ -409,19 +413,20 @@ fn main() {
 fn variant(img: &GrayImage, dpi: u32, p: &prepare::Prepared, v: &str) -> Option<GrayImage> {
     let raw_levels = prepare::measure_levels(img);
     let grainy = !raw_levels.bitonal && raw_levels.noise >= prepare::GRAIN_SIGMA;
+    // The steps as `prepare` runs them, each one optional.
     let build = |smooth: bool, stretch: bool, despeckle: bool, deskew: bool| {
         let mut x = img.clone();
-        if despeckle && p.specks_removed > 0 && !grainy {
+        if despeckle && p.specks_removed > 0 {
             prepare::despeckle(&mut x, dpi, &raw_levels);
         }
-        let mut levels = raw_levels;
-        if smooth && grainy {
-            x = prepare::smooth(&x);
-            levels = prepare::measure_levels(&x);
-        }
-        if stretch {
-            if let Some(s) = prepare::stretch_contrast(&x, &levels) {
-                x = s;
+        if p.contrast_stretched {
+            if smooth {
+                x = prepare::smooth(&x);
+            }
+            if stretch {
+                if let Some(s) = prepare::stretch_contrast(&x, &prepare::measure_levels(&x)) {
+                    x = s;
+                }
             }
         }
         let x = rotate_quarter(&x, p.rotation);
@@ -434,11 +439,21 @@ fn variant(img: &GrayImage, dpi: u32, p: &prepare::Prepared, v: &str) -> Option<
     match v {
         "damaged" => Some(img.clone()),
         "prepared" => Some(p.image.clone()),
-        "no-smooth" => grainy.then(|| build(false, true, true, true)),
+        "no-smooth" => p.contrast_stretched.then(|| build(false, true, true, true)),
         "no-stretch" => p.contrast_stretched.then(|| build(true, false, true, true)),
         "no-despeckle" => (p.specks_removed > 0).then(|| build(true, true, false, true)),
         "no-deskew" => (p.skew_deg.abs() >= prepare::MIN_SKEW_CORRECTION_DEG).then(|| build(true, true, true, false)),
-        _ => None,
+        // What the steps that do not fire would have done.
+        "forced-stretch" => (!p.contrast_stretched && !raw_levels.bitonal).then(|| {
+            let s = prepare::smooth(img);
+            let s = prepare::stretch_contrast(&s, &prepare::measure_levels(&s)).unwrap_or(s);
+            let s = rotate_quarter(&s, p.rotation);
+            if p.skew_deg.abs() >= prepare::MIN_SKEW_CORRECTION_DEG { prepare::deskew(&s, p.skew_deg) } else { s }
+        }),
+        _ => {
+            let _ = grainy;
+            None
+        }
     }
 }
 
