@@ -423,8 +423,18 @@ fn read_page(ctx: &Ctx, page: &crate::image::DecodedPage, at: PageRef) -> Result
     let prepared = crate::image::prepare(&page.image, page.dpi);
     StageTimes::add(&ctx.times.prepare, t);
     let facts = PageFacts { rotation: prepared.rotation, skew: prepared.skew_deg, ink_fraction: prepared.ink_fraction };
+    if is_dark(&prepared.image) {
+        // A black smear or pure noise: no page of text is this dark, and
+        // Tesseract would spend minutes on it.
+        return Ok(extract::unreadable_page(at));
+    }
     if prepared.blank {
         return Ok(extract::blank_page(at, facts));
+    }
+    if prepared.ink_fraction > MAX_TEXT_INK {
+        // A black smear or pure noise: no page of text is this dark, and
+        // Tesseract would spend minutes on it.
+        return Ok(extract::unreadable_page(at));
     }
     let t = Instant::now();
     let (ocr_page, extra_rotation) = ocr::with_thread_engine(|engine| ocr_upright(engine, &prepared.image, page.dpi))??;
@@ -434,6 +444,21 @@ fn read_page(ctx: &Ctx, page: &crate::image::DecodedPage, at: PageRef) -> Result
     let x = extract::extract_page(ctx.pipeline, at, &ocr_page, facts, &ctx.norm);
     StageTimes::add(&ctx.times.extract, t);
     Ok(x)
+}
+
+/// Ink share above which a page cannot be a page of text (typed pages run
+/// 0.02–0.1, pure noise about 0.5).
+const MAX_TEXT_INK: f32 = 0.3;
+
+/// Whether most of a page is dark: paper is light, whatever is printed on it.
+fn is_dark(img: &image::GrayImage) -> bool {
+    let raw = img.as_raw();
+    if raw.is_empty() {
+        return false;
+    }
+    // Every 7th pixel is plenty for a mean.
+    let (sum, n) = raw.iter().step_by(7).fold((0u64, 0u64), |(s, n), &p| (s + p as u64, n + 1));
+    sum / n.max(1) < 110
 }
 
 /// Share of confident words under which a page is tried in other orientations.
@@ -490,6 +515,18 @@ pub fn inspect_page(pipeline: &Pipeline, path: &Path, page_index: u32) -> anyhow
         .nth(page_index as usize)
         .ok_or_else(|| anyhow::anyhow!("{} has no page {}", path.display(), page_index + 1))??;
     let prepared = crate::image::prepare(&page.image, page.dpi);
+    let at = PageRef { page: page_index + 1, file: path.display().to_string(), file_page: page.file_page };
+    let facts = PageFacts { rotation: prepared.rotation, skew: prepared.skew_deg, ink_fraction: prepared.ink_fraction };
+    let note = format!("ink {:.4}, blank {}, dark {}", prepared.ink_fraction, prepared.blank, is_dark(&prepared.image));
+    if is_dark(&prepared.image) {
+        return Ok((vec![note], extract::unreadable_page(at)));
+    }
+    if prepared.blank {
+        return Ok((vec![note], extract::blank_page(at, facts)));
+    }
+    if prepared.ink_fraction > MAX_TEXT_INK {
+        return Ok((vec![note], extract::unreadable_page(at)));
+    }
     let (ocr_page, extra) = ocr::with_thread_engine(|e| ocr_upright(e, &prepared.image, page.dpi))??;
     let facts = PageFacts {
         rotation: (prepared.rotation + extra) % 360,
@@ -497,7 +534,6 @@ pub fn inspect_page(pipeline: &Pipeline, path: &Path, page_index: u32) -> anyhow
         ink_fraction: prepared.ink_fraction,
     };
     let norm = normalize::Context { today: chrono::Local::now().date_naive() };
-    let at = PageRef { page: page_index + 1, file: path.display().to_string(), file_page: page.file_page };
     let rows = extract::layout::rows(extract::layout::tokens(&ocr_page.words));
     let lines = rows
         .iter()
