@@ -34,11 +34,30 @@ enum Text<'a> {
     Raw(&'a str),
 }
 
+/// Where a word stands: mostly on a grid of lines and columns, so that
+/// words form rows and labels meet their values; sometimes anywhere.
+#[derive(Debug, arbitrary::Arbitrary)]
+enum Pos {
+    Grid { line: u8, col: u8, dx: i8, dy: i8 },
+    Free { x: u16, y: u16 },
+}
+
+impl Pos {
+    fn xy(&self) -> (u32, u32) {
+        match *self {
+            Pos::Grid { line, col, dx, dy } => (
+                (i64::from(col % 12) * 140 + 100 + i64::from(dx)).max(0) as u32,
+                (i64::from(line % 40) * 55 + 100 + i64::from(dy / 8)).max(0) as u32,
+            ),
+            Pos::Free { x, y } => (u32::from(x), u32::from(y)),
+        }
+    }
+}
+
 #[derive(Debug, arbitrary::Arbitrary)]
 struct FuzzWord<'a> {
     text: Text<'a>,
-    x: u16,
-    y: u16,
+    pos: Pos,
     w: u8,
     h: u8,
     conf: u8,
@@ -73,11 +92,14 @@ fuzz_target!(|pages: Vec<FuzzPage<'_>>| {
             .iter()
             .take(400)
             .map(|w| Word {
+                bbox: {
+                    let (x, y) = w.pos.xy();
+                    BBox { x, y, w: u32::from(w.w), h: u32::from(w.h) }
+                },
                 text: match w.text {
                     Text::Known(k) => KNOWN[usize::from(k) % KNOWN.len()].to_string(),
                     Text::Raw(s) => s.to_string(),
                 },
-                bbox: BBox { x: u32::from(w.x), y: u32::from(w.y), w: u32::from(w.w), h: u32::from(w.h) },
                 conf: f32::from(w.conf),
                 block: u32::from(w.block),
                 par: u32::from(w.par),
