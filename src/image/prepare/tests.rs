@@ -163,6 +163,23 @@ fn shear_rotation_matches_bilinear() {
 }
 
 #[test]
+fn bitmap_leveling_straightens_a_skewed_rule() {
+    // A 1-pixel rule at 3° clockwise across a 400×100 bitmap.
+    let (w, h) = (400usize, 100usize);
+    let mut ink = vec![0u8; w * h];
+    let t = 3f32.to_radians().tan();
+    for x in 0..w {
+        let y = (50.0 + (x as f32 - 199.5) * t).round() as usize;
+        ink[y * w + x] = 1;
+    }
+    let b = Bitmap { w, h, ink };
+    let level = b.rotated(-3.0);
+    let rows: Vec<usize> = (0..h).filter(|&y| level.ink[y * w..(y + 1) * w].iter().any(|&v| v != 0)).collect();
+    assert!(rows.len() <= 3, "rule spread over rows {rows:?}");
+    assert!(level.without_rules(100).ink.iter().all(|&v| v == 0));
+}
+
+#[test]
 fn rotation_helpers() {
     let img = GrayImage::from_fn(4, 2, |x, y| Luma([(x + 4 * y) as u8]));
     assert_eq!(rotate_quarter(&img, 90).dimensions(), (2, 4));
