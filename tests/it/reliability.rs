@@ -459,9 +459,9 @@ fn a_panic_in_one_chart_never_ends_the_batch() {
 
 // ------------------------------------------------------------------ crashes and interruption
 
-/// `n` charts of one letter-size blank page each: preparing such a page
-/// takes a few tenths of a second in a debug build, so the batch runs for
-/// several seconds and can be stopped in the middle.
+/// `n` charts of one letter-size blank page each: decoding and preparing
+/// such a page takes some tens of milliseconds in a debug build, so a batch
+/// of a hundred runs for several seconds and can be stopped in the middle.
 fn slow_archive(s: &Scratch, n: usize) {
     let png = png_bytes(&blank_page(1700, 2200));
     for i in 0..n {
@@ -528,7 +528,7 @@ fn wait_at_most(child: &mut Child, limit: Duration) -> std::process::ExitStatus 
 #[test]
 fn sigkill_at_any_moment_then_rerun_finishes_without_duplicates() {
     let s = scratch();
-    const CHARTS: u32 = 24;
+    const CHARTS: u32 = 250;
     slow_archive(&s, CHARTS as usize);
     let mut killed_mid_batch = 0;
     for delay_ms in [500u64, 2000, 5000] {
@@ -569,10 +569,10 @@ fn sigkill_at_any_moment_then_rerun_finishes_without_duplicates() {
 #[test]
 fn sigint_finishes_what_is_in_flight_prints_the_summary_and_exits_130() {
     let s = scratch();
-    const CHARTS: u32 = 16;
+    const CHARTS: u32 = 100;
     slow_archive(&s, CHARTS as usize);
     let mut child = s.run_cmd().stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(1000));
     let sent = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(sent.success());
     let status = wait_at_most(&mut child, Duration::from_secs(60));
@@ -583,7 +583,7 @@ fn sigint_finishes_what_is_in_flight_prints_the_summary_and_exits_130() {
         return;
     }
     assert_eq!(status.code(), Some(130), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("(interrupted)") && stdout.contains("charts: 16 found"), "summary printed: {stdout}");
+    assert!(stdout.contains("(interrupted)") && stdout.contains(&format!("charts: {CHARTS} found")), "summary printed: {stdout}");
     assert_consistent(&s);
     let loaded = chart_count(&s);
     assert!(loaded < CHARTS, "the batch stopped early ({loaded} loaded)");
@@ -601,7 +601,7 @@ fn sigint_finishes_what_is_in_flight_prints_the_summary_and_exits_130() {
 #[test]
 fn a_second_run_on_the_same_database_is_refused_while_the_first_runs() {
     let s = scratch();
-    const CHARTS: u32 = 10;
+    const CHARTS: u32 = 60;
     slow_archive(&s, CHARTS as usize);
     let mut first = s.run_cmd().stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     // The first run holds the lock once it has recorded its batch.
