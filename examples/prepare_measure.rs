@@ -239,6 +239,11 @@ fn main() {
         a.sort_by(f32::total_cmp);
         l.sort_by(f32::total_cmp);
         let flips = v.iter().filter(|s| s.upside_down()).count();
+        let mut worst: Vec<&prepare::UprightStats> = v.iter().collect();
+        worst.sort_by(|x, y| (x.ascender + x.alignment).total_cmp(&(y.ascender + y.alignment)));
+        for w in worst.iter().take(3) {
+            println!("    {kind} upright, weakest evidence: ascender {:.2} alignment {:.2} lines {}", w.ascender, w.alignment, w.lines);
+        }
         let caught = v.iter().filter(|s| UprightFlip(**s).flipped().upside_down()).count();
         println!(
             "  {kind:7} ascender min {:.2} p10 {:.2} median {:.2}; alignment min {:.2} p10 {:.2} median {:.2}; upright called upside down {flips}/{n}, upside down caught {caught}/{n}",

@@ -1,11 +1,36 @@
-//! Preparing a decoded page for OCR: upright, deskewed, faint print
-//! restored, scanner specks removed, blank pages recognised.
+//! Preparing a decoded page for OCR: upright, deskewed, faint print on
+//! grainy paper cleaned, scanner specks removed, blank pages recognised.
 //!
 //! Every estimate is made on small binarised copies of the page (about
-//! [`FINE_DPI`] and [`COARSE_DPI`]); only the final contrast mapping, speck
-//! removal and rotations touch the full-resolution image. Each step is a public function so that it can be
-//! measured on its own (see `examples/prepare_measure.rs`); [`prepare`] runs
-//! them in order.
+//! [`FINE_DPI`] and [`COARSE_DPI`]); only speck removal, the contrast
+//! mapping and the rotations touch the full-resolution image. Each step is
+//! a public function so that it can be measured on its own;
+//! `examples/prepare_measure.rs` renders chart pages (forms, ruled tables,
+//! sparse pages; four fonts), damages them in known ways, and compares what
+//! [`prepare`] finds with the truth and what Tesseract reads before and
+//! after, with each step left out in turn.
+//!
+//! What runs, and why (measured at 300 dpi; words read / words on the page):
+//!
+//! - **Quarter turns** always: sideways pages by comparing row and column
+//!   projection profiles, upside-down pages by two text-line statistics
+//!   ([`UprightStats`]) that must agree. No upright page was ever turned;
+//!   98 % of upside-down forms and 65 % of upside-down tables are caught —
+//!   the rest are left for OCR's own 180° retry. Turned pages: 36 % → 98 %.
+//! - **Deskew** when the skew is at least [`MIN_SKEW_CORRECTION_DEG`]: skew
+//!   is found to within 0.05°; forms 97.7 % → 98.5 %, ruled tables
+//!   78.6 % → 99.1 % (Tesseract loses whole rows of a skewed table).
+//! - **Speck removal** only on clean paper with salt-and-pepper specks:
+//!   93.8 % → 97.9 %. On grainy paper it cost accuracy, so it does not run
+//!   there; isolated marks of 2×2 pixels at 200 dpi (decimal points) are
+//!   never touched.
+//! - **Smoothing and contrast stretch** only for faint print on grainy
+//!   paper, where Tesseract reads next to nothing: 12 % → 98 %. Each alone
+//!   reaches only 80–86 %. On faint print on clean paper, or dark print on
+//!   grain, Tesseract does as well or better without them, so they do not
+//!   run there.
+//! - **Blank**: almost no ink (lone specks not counted) inside the margins
+//!   of clean paper. Pure noise is never blank (its ink fraction is ~0.5).
 //!
 //! Conventions: angles are in degrees, clockwise positive, in image
 //! coordinates (y grows downwards). `skew_deg` is the angle of the text
@@ -19,8 +44,8 @@ pub const MAX_SKEW_DEG: f32 = 5.0;
 /// Below this the page is not rotated: the interpolation would cost more
 /// sharpness than the skew costs OCR.
 pub const MIN_SKEW_CORRECTION_DEG: f32 = 0.2;
-/// A page with less ink than this (fraction of its interior, after specks
-/// are dropped) is blank. One line of ten characters is about 0.02 %.
+/// A page with less ink than this (fraction of its interior, lone specks
+/// not counted) is blank. A nine-letter word at 11 pt is about 0.04 %.
 pub const BLANK_INK_FRACTION: f32 = 0.000_15;
 /// Fraction of each side ignored when judging blankness (scanner edges,
 /// punch holes, shadows).
@@ -52,15 +77,16 @@ pub struct Prepared {
     pub specks_removed: u32,
 }
 
-/// Prepares a page for OCR: measures its gray levels, tells whether it is
-/// blank, finds its orientation and skew on a small copy, then stretches
-/// faint print, removes isolated specks and turns and deskews the full page.
-/// A blank page is returned as it came.
+/// Prepares a page for OCR: tells whether it is blank, finds its
+/// orientation and skew on small copies, then removes specks (clean paper),
+/// smooths and stretches faint print (grainy paper), and turns and deskews
+/// the full page. A blank page is returned as it came. Deterministic; about
+/// 50–80 ms of one core for a 300-dpi letter page.
 pub fn prepare(page: &GrayImage, dpi: u32) -> Prepared {
     let dpi = dpi.clamp(50, 1200);
     let analysis = Analysis::new(page, dpi);
     let ink_fraction = analysis.ink_fraction();
-    let blank = analysis.levels.noise <= NOISY_PAPER_SIGMA && ink_fraction < BLANK_INK_FRACTION;
+    let blank = analysis.blank();
     if blank || page.width() < 16 || page.height() < 16 {
         return Prepared {
             image: page.clone(),
@@ -583,6 +609,9 @@ pub(crate) struct Analysis {
     pub lone: u64,
     ink: u64,
     interior: u64,
+    /// Ink fraction of the coarse copy, where grain is averaged away and
+    /// faint print on heavy grain still shows.
+    coarse_ink: f32,
 }
 
 /// Resolution of the copy for blankness, fine skew and the upright test:
@@ -603,7 +632,9 @@ impl Analysis {
         let coarse_levels = measure_levels(&coarse_gray);
         let coarse = Bitmap::from_gray(&coarse_gray, coarse_levels.threshold.min(levels.threshold));
         let (ink, lone, interior) = count_ink(&fine);
-        Analysis { fine, fine_dpi, levels, coarse, lone, ink, interior }
+        let (cink, _, cinterior) = count_ink(&coarse);
+        let coarse_ink = if cinterior == 0 { 0.0 } else { cink as f32 / cinterior as f32 };
+        Analysis { fine, fine_dpi, levels, coarse, lone, ink, interior, coarse_ink }
     }
 
     /// Ink fraction of the interior, lone specks not counted.
@@ -613,6 +644,11 @@ impl Analysis {
         } else {
             self.ink as f32 / self.interior as f32
         }
+    }
+
+    /// Almost no ink on clean paper, at both resolutions.
+    pub fn blank(&self) -> bool {
+        self.levels.noise <= NOISY_PAPER_SIGMA && self.ink_fraction() < BLANK_INK_FRACTION && self.coarse_ink < BLANK_INK_FRACTION
     }
 
     /// The clockwise quarter turn that makes the page upright, and the skew
@@ -817,15 +853,16 @@ pub struct UprightStats {
 }
 
 impl UprightStats {
-    /// Whether the evidence says "upside down" clearly: both statistics
-    /// point down, or one points down strongly and the other does not
-    /// contradict it.
+    /// Whether the evidence says "upside down" clearly.
     pub fn upside_down(&self) -> bool {
         if self.lines < 3 {
             return false;
         }
         let (a, l) = (self.ascender, self.alignment);
-        (a < -UPSIDE_DOWN_MARGIN && l < 0.0) || (a < -2.0 * UPSIDE_DOWN_MARGIN && l < 0.2) || (l < -0.4 && a < 0.05)
+        // The alignment must lean down in any case; then either the
+        // ascenders point down too, or the alignment is decisive (a form's
+        // flush-left column) and the ascenders do not contradict it.
+        l < -0.05 && (a < -UPSIDE_DOWN_MARGIN || (l < -0.4 && a < 0.05))
     }
 }
 

@@ -542,3 +542,21 @@ fn format_is_sniffed_not_taken_from_the_name() {
     let p = write(t.path(), "really-a-png.tif", &png_bytes(&DynamicImage::ImageLuma8(img.clone())));
     assert_eq!(only_page(&p).image, img);
 }
+
+#[test]
+fn jpeg_dpi_from_exif_when_jfif_has_no_unit() {
+    let t = tempfile::tempdir().unwrap();
+    let jpg = jpeg_bytes(&DynamicImage::ImageLuma8(pattern(16, 16)), None);
+    // EXIF: "Exif\0\0" then a TIFF whose first directory says 240 dpi.
+    let tiff = tiff_file(&[RawPage { res: Some((240, 2)), ..RawPage::gray8(&pattern(1, 1)) }]);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut bytes = jpg[..2].to_vec();
+    bytes.extend_from_slice(&[0xFF, 0xE1]);
+    bytes.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    bytes.extend_from_slice(&app1);
+    bytes.extend_from_slice(&jpg[2..]);
+    assert_eq!(jpeg_dpi(&bytes, None), (None, None), "the encoder's JFIF header states no unit");
+    let p = write(t.path(), "exif.jpg", &bytes);
+    assert_eq!(only_page(&p).dpi, 240);
+}
