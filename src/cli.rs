@@ -128,6 +128,11 @@ pub enum Format {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    if matches!(cli.command, Command::Run { .. } | Command::Inspect { .. }) {
+        if let Err(e) = crate::ocr::reexec_single_threaded() {
+            tracing::warn!("could not restart with OMP_THREAD_LIMIT=1 ({e}); Tesseract will run multi-threaded and slower");
+        }
+    }
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {

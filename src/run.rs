@@ -194,7 +194,9 @@ struct Job {
 
 /// Run a batch over an archive.
 pub fn run(cfg: &RunConfig) -> Result<Summary, RunError> {
-    ocr::limit_tesseract_threads();
+    if !ocr::tesseract_threads_limited() {
+        tracing::warn!("OMP_THREAD_LIMIT is not set: Tesseract will start threads of its own and the batch will be slower");
+    }
     install_interrupt_handler();
     install_panic_hook();
     let started = Instant::now();
@@ -509,7 +511,6 @@ pub fn flag_counts(counts: &BatchCounts) -> BTreeMap<&'static str, u64> {
 /// (`chartmill inspect`): the rows as OCR'd and the page's extraction. The
 /// result holds patient values: it is for the terminal, never for a log.
 pub fn inspect_page(pipeline: &Pipeline, path: &Path, page_index: u32) -> anyhow::Result<(Vec<String>, PageExtract)> {
-    ocr::limit_tesseract_threads();
     let mut pages = crate::image::pages(path)?;
     let page = pages
         .nth(page_index as usize)

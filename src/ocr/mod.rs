@@ -2,9 +2,12 @@
 //!
 //! One [`TesseractEngine`] per rayon worker, created on the worker's first
 //! page and reused for every page after it ([`with_thread_engine`]).
-//! Tesseract itself runs single-threaded (`OMP_THREAD_LIMIT=1`, set by
-//! [`limit_tesseract_threads`] before any engine exists) so that the rayon
-//! pool is the only parallelism of a batch.
+//! Tesseract itself runs single-threaded (`OMP_THREAD_LIMIT=1`) so that the
+//! rayon pool is the only parallelism of a batch. libgomp reads that
+//! variable once, when it is loaded, before `main`; so the command line
+//! re-executes itself with the variable set ([`reexec_single_threaded`]).
+//! Without it each engine starts an OpenMP team per call and a 2-core batch
+//! ran 5 times slower, most of it in the kernel (`bench/throughput.sh`).
 //!
 //! The [`Ocr`] trait lets later stages be unit-tested with a fake engine;
 //! end-to-end tests always use the real one.
@@ -29,12 +32,27 @@ pub enum OcrError {
     TooLarge(u32, u32),
 }
 
-/// Make libtesseract single-threaded. Must run before the first engine is
-/// created (OpenMP reads the variable once); an operator's explicit setting wins.
-pub fn limit_tesseract_threads() {
-    if std::env::var_os("OMP_THREAD_LIMIT").is_none() {
-        std::env::set_var("OMP_THREAD_LIMIT", "1");
+/// Make libtesseract single-threaded for this process: if
+/// `OMP_THREAD_LIMIT` is unset, replace the process (same pid, same
+/// arguments) by a fresh image of the program with `OMP_THREAD_LIMIT=1`.
+/// Setting the variable from inside would be too late: libgomp reads it
+/// while it is loaded, before `main`. An operator's explicit setting wins.
+/// Returns only if nothing had to be done (`Ok`) or the exec failed (`Err`;
+/// the batch still works, only slower).
+pub fn reexec_single_threaded() -> std::io::Result<()> {
+    use std::os::unix::process::CommandExt as _;
+    if tesseract_threads_limited() {
+        return Ok(());
     }
+    let exe = std::env::current_exe()?;
+    let mut args = std::env::args_os();
+    let argv0 = args.next().unwrap_or_else(|| exe.clone().into_os_string());
+    Err(std::process::Command::new(exe).arg0(argv0).args(args).env("OMP_THREAD_LIMIT", "1").exec())
+}
+
+/// Whether OpenMP was told to stay single-threaded when this process started.
+pub fn tesseract_threads_limited() -> bool {
+    std::env::var_os("OMP_THREAD_LIMIT").is_some()
 }
 
 /// A Tesseract engine (libtesseract through the `tesseract` crate) with the
