@@ -1,57 +1,83 @@
 #!/usr/bin/env bash
-# Throughput and memory benchmark (issue 6): chartmill vs raw parallel
-# Tesseract on the same generated pages, peak RSS, scaling with --jobs.
+# Throughput and memory benchmark (issue 6).
 #
-#   bash bench/throughput.sh [CHARTS] [SEED]        # default 40 charts (~200 pages)
+#   bash bench/throughput.sh [CHARTS] [LARGE_CHARTS] [SEED]
 #
-# Prints pages/s of `chartmill run` (--jobs 1 and --jobs N), of
-# `tesseract` over the same pages with xargs -P N (OMP_THREAD_LIMIT=1), their
-# ratio, the peak resident memory of each chartmill run, and the batch
-# summary's time per stage. Needs /usr/bin/time (Debian package `time`).
+# On one generated archive of CHARTS charts (default 40, about 200 pages):
+#   - `chartmill run --jobs 1` and `--jobs N` (N = cores): pages/s, peak RSS,
+#     the batch summary's time per stage, and the scaling N vs 1;
+#   - what an operator would do instead: the `tesseract` command over the same
+#     files, N processes at a time (`xargs -P N`), OMP_THREAD_LIMIT=1 each;
+#   - the ratio of chartmill's pages/s to tesseract's.
+# Then `chartmill run --jobs N` on a second archive of LARGE_CHARTS charts
+# (default 400, about 2,000 pages; 0 skips it) for its peak RSS: memory must
+# not grow with the archive.
+#
+# Run it on an otherwise idle machine; the figures in the README came from it.
+# Needs /usr/bin/time (Debian package `time`), installed if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 charts="${1:-40}"
-seed="${2:-1}"
+large="${2:-400}"
+seed="${3:-1}"
 jobs="$(nproc)"
 work="$(mktemp -d /tmp/chartmill-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
-bash scripts/setup.sh
+bash scripts/setup.sh >/dev/null
 command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
-cargo build --release --locked --quiet
+command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
+cargo build --release --locked --quiet 2>/dev/null
 bin=./target/release/chartmill
 
-$bin synth "$work/corpus" --charts "$charts" --seed "$seed" >/dev/null
-pages=$(find "$work/corpus/archive" -type f | wc -l)
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "tesseract: $(tesseract --version 2>&1 | head -1); chartmill $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-run_chartmill() { # jobs
+# run_chartmill NAME ARCHIVE JOBS -> "seconds peak_kib pages", and keeps the summary
+run_chartmill() {
   rm -f "$work/db"*
-  /usr/bin/time -f "%e %M" -o "$work/time" $bin run "$work/corpus/archive" --db "$work/db" --jobs "$1" --progress none >"$work/summary" 2>&1 || true
-  read -r secs rss <"$work/time"
-  done_pages=$(grep -oE '^pages: [0-9]+' "$work/summary" | grep -oE '[0-9]+')
-  echo "$secs $rss $done_pages"
+  /usr/bin/time -f "%e %M" -o "$work/time.$1" \
+    $bin run "$2" --db "$work/db" --jobs "$3" --progress none >"$work/summary.$1" 2>&1 || true
+  local secs rss
+  read -r secs rss < <(tail -1 "$work/time.$1")
+  local pages
+  pages=$(grep -oE '^pages: [0-9]+' "$work/summary.$1" | grep -oE '[0-9]+' || echo 0)
+  echo "$secs $rss $pages"
 }
 
-read -r s1 rss1 p1 < <(run_chartmill 1)
-read -r sn rssn pn < <(run_chartmill "$jobs")
-stages=$(grep '^stage time' "$work/summary" || true)
+report() { # NAME SECS RSS PAGES RUN
+  printf '%-28s %7.1f s  %6.2f pages/s  peak RSS %6.1f MiB\n' "$1" "$2" "$(echo "$4 / $2" | bc -l)" "$(echo "$3 / 1024" | bc -l)"
+  grep '^stage time' "$work/summary.$5" | sed 's/^/    /' || true
+}
 
-# Raw Tesseract: one process per page file, as an operator would script it.
-# (Multi-page TIFFs are OCR'd whole by one process.)
+$bin synth "$work/small" --charts "$charts" --seed "$seed" >/dev/null
+files=$(find "$work/small/archive" -type f | wc -l)
+
+read -r s1 rss1 p1 < <(run_chartmill j1 "$work/small/archive" 1)
+read -r sn rssn pn < <(run_chartmill jn "$work/small/archive" "$jobs")
+
+# Raw Tesseract: one process per file, as an operator would script it
+# (a multi-page TIFF is read whole by one process).
 start=$(date +%s.%N)
-find "$work/corpus/archive" -type f -print0 |
+find "$work/small/archive" -type f -print0 |
   OMP_THREAD_LIMIT=1 xargs -0 -P "$jobs" -I{} sh -c 'tesseract "$1" - >/dev/null 2>&1 || true' _ {}
-end=$(date +%s.%N)
-traw=$(echo "$end - $start" | bc -l)
+traw=$(echo "$(date +%s.%N) - $start" | bc -l)
 
-python3 - "$p1" "$s1" "$rss1" "$pn" "$sn" "$rssn" "$traw" "$jobs" "$pages" <<'PY'
-import sys
-p1, s1, rss1, pn, sn, rssn, traw, jobs, files = sys.argv[1:]
-p1, s1, pn, sn, traw = int(p1), float(s1), int(pn), float(sn), float(traw)
-print(f"pages: {pn} (in {files} files)")
-print(f"chartmill --jobs 1   : {p1/s1:6.2f} pages/s  peak RSS {int(rss1)/1024:7.1f} MiB")
-print(f"chartmill --jobs {jobs}   : {pn/sn:6.2f} pages/s  peak RSS {int(rssn)/1024:7.1f} MiB  scaling x{(pn/sn)/(p1/s1):.2f}")
-print(f"tesseract xargs -P {jobs}: {pn/traw:6.2f} pages/s")
-print(f"ratio chartmill/tesseract: {(pn/sn)/(pn/traw):.2f}")
-PY
-echo "$stages"
+echo
+echo "archive: $charts charts, $pn pages in $files files (seed $seed)"
+report "chartmill --jobs 1" "$s1" "$rss1" "$p1" j1
+report "chartmill --jobs $jobs" "$sn" "$rssn" "$pn" jn
+printf '%-28s %7.1f s  %6.2f pages/s\n' "tesseract, xargs -P $jobs" "$traw" "$(echo "$pn / $traw" | bc -l)"
+printf 'scaling --jobs %s / --jobs 1:  x%.2f\n' "$jobs" "$(echo "($pn / $sn) / ($p1 / $s1)" | bc -l)"
+printf 'chartmill / tesseract:       x%.2f\n' "$(echo "($pn / $sn) / ($pn / $traw)" | bc -l)"
+
+if [ "$large" -gt 0 ]; then
+  rm -rf "$work/small"
+  $bin synth "$work/large" --charts "$large" --seed "$((seed + 1))" >/dev/null
+  read -r sl rssl pl < <(run_chartmill large "$work/large/archive" "$jobs")
+  echo
+  echo "archive: $large charts, $pl pages"
+  report "chartmill --jobs $jobs" "$sl" "$rssl" "$pl" large
+  printf 'peak RSS %s pages / %s pages: x%.2f\n' "$pl" "$pn" "$(echo "$rssl / $rssn" | bc -l)"
+fi

@@ -119,7 +119,7 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
     };
     info.status = PageStatus::Read;
     info.doc_type = Some(doc.doc_type.clone());
-    let page = Page { rows: &rows, unit, width: ocr.width, skip_row: Some(title_row), at: &info.at };
+    let page = Page { rows: &rows, unit, width: ocr.width, skip_row: Some(title_row) };
 
     // Tables first: their rows are then off limits for labels.
     let mut table_rows = vec![false; rows.len()];
@@ -209,7 +209,6 @@ struct Page<'a> {
     unit: f32,
     width: u32,
     skip_row: Option<usize>,
-    at: &'a PageRef,
 }
 
 /// Find the document type by the page's title: a line near the top of the
