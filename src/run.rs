@@ -58,6 +58,10 @@ pub struct StageTimes {
     pub extract: AtomicU64,
     pub validate: AtomicU64,
     pub load: AtomicU64,
+    /// Pages given to Tesseract, and the extra passes spent on pages read
+    /// again in another orientation.
+    pub ocr_pages: AtomicU64,
+    pub ocr_retries: AtomicU64,
 }
 
 impl StageTimes {
@@ -86,6 +90,9 @@ pub struct Summary {
     pub counts: BatchCounts,
     pub elapsed: Duration,
     pub stages: Vec<(&'static str, f64)>,
+    /// Pages OCR'd, and extra OCR passes for orientation.
+    pub ocr_pages: u64,
+    pub ocr_retries: u64,
     /// Problems found while walking the archive (path + reason).
     pub discover_problems: Vec<String>,
     /// Charts that failed as a whole, with the reason.
@@ -138,6 +145,11 @@ impl Summary {
             let _ = write!(s, " {name} {t:.1}s ({:.0}%)", 100.0 * t / total);
         }
         s.push('\n');
+        let _ = writeln!(
+            s,
+            "ocr: {} pages, {} extra passes on pages read again in another orientation",
+            self.ocr_pages, self.ocr_retries
+        );
         s
     }
 }
@@ -306,6 +318,8 @@ pub fn run(cfg: &RunConfig) -> Result<Summary, RunError> {
     summary.counts = counts;
     summary.elapsed = started.elapsed();
     summary.stages = ctx.times.seconds();
+    summary.ocr_pages = ctx.times.ocr_pages.load(Ordering::Relaxed);
+    summary.ocr_retries = ctx.times.ocr_retries.load(Ordering::Relaxed);
     Ok(summary)
 }
 
@@ -425,22 +439,23 @@ fn read_page(ctx: &Ctx, page: &crate::image::DecodedPage, at: PageRef) -> Result
     let prepared = crate::image::prepare(&page.image, page.dpi);
     StageTimes::add(&ctx.times.prepare, t);
     let facts = PageFacts { rotation: prepared.rotation, skew: prepared.skew_deg, ink_fraction: prepared.ink_fraction };
+    // A black smear or pure noise: no page of text is this dark, and
+    // Tesseract would spend minutes on it.
     if is_dark(&prepared.image) {
-        // A black smear or pure noise: no page of text is this dark, and
-        // Tesseract would spend minutes on it.
         return Ok(extract::unreadable_page(at));
     }
     if prepared.blank {
         return Ok(extract::blank_page(at, facts));
     }
     if prepared.ink_fraction > MAX_TEXT_INK {
-        // A black smear or pure noise: no page of text is this dark, and
-        // Tesseract would spend minutes on it.
         return Ok(extract::unreadable_page(at));
     }
     let t = Instant::now();
-    let (ocr_page, extra_rotation) = ocr::with_thread_engine(|engine| ocr_upright(engine, &prepared.image, page.dpi))??;
+    let (ocr_page, extra_rotation, passes) =
+        ocr::with_thread_engine(|engine| ocr_upright(engine, &prepared.image, page.dpi))??;
     StageTimes::add(&ctx.times.ocr, t);
+    ctx.times.ocr_pages.fetch_add(1, Ordering::Relaxed);
+    ctx.times.ocr_retries.fetch_add(passes as u64 - 1, Ordering::Relaxed);
     let t = Instant::now();
     let facts = PageFacts { rotation: (facts.rotation + extra_rotation) % 360, ..facts };
     let x = extract::extract_page(ctx.pipeline, at, &ocr_page, facts, &ctx.norm);
@@ -468,12 +483,18 @@ const UPRIGHT_MIN_SHARE: f32 = 0.5;
 
 /// OCR a page; when little of what is read is confident text, the page is
 /// probably upside down or sideways: try the other orientations and keep the
-/// one that reads best. Returns the extra clockwise rotation applied.
-pub(crate) fn ocr_upright(engine: &mut impl Ocr, image: &image::GrayImage, dpi: u32) -> Result<(crate::model::OcrPage, u32), ocr::OcrError> {
+/// one that reads best. Returns the page read, the extra clockwise rotation
+/// applied, and the number of OCR passes spent.
+pub(crate) fn ocr_upright(
+    engine: &mut impl Ocr,
+    image: &image::GrayImage,
+    dpi: u32,
+) -> Result<(crate::model::OcrPage, u32, u32), ocr::OcrError> {
     let first = engine.recognize(image, dpi)?;
     if reads_well(&first) {
-        return Ok((first, 0));
+        return Ok((first, 0, 1));
     }
+    let mut passes = 1;
     let mut best = (extract::text_quality(&first), first, 0u32);
     for rot in [180u32, 90, 270] {
         let turned = match rot {
@@ -482,6 +503,7 @@ pub(crate) fn ocr_upright(engine: &mut impl Ocr, image: &image::GrayImage, dpi: 
             _ => image::imageops::rotate270(image),
         };
         let page = engine.recognize(&turned, dpi)?;
+        passes += 1;
         let q = extract::text_quality(&page);
         let good = reads_well(&page);
         if q > best.0 {
@@ -491,7 +513,7 @@ pub(crate) fn ocr_upright(engine: &mut impl Ocr, image: &image::GrayImage, dpi: 
             break;
         }
     }
-    Ok((best.1, best.2))
+    Ok((best.1, best.2, passes))
 }
 
 fn reads_well(page: &crate::model::OcrPage) -> bool {
@@ -528,7 +550,7 @@ pub fn inspect_page(pipeline: &Pipeline, path: &Path, page_index: u32) -> anyhow
     if prepared.ink_fraction > MAX_TEXT_INK {
         return Ok((vec![note], extract::unreadable_page(at)));
     }
-    let (ocr_page, extra) = ocr::with_thread_engine(|e| ocr_upright(e, &prepared.image, page.dpi))??;
+    let (ocr_page, extra, _) = ocr::with_thread_engine(|e| ocr_upright(e, &prepared.image, page.dpi))??;
     let facts = PageFacts {
         rotation: (prepared.rotation + extra) % 360,
         skew: prepared.skew_deg,
@@ -544,4 +566,58 @@ pub fn inspect_page(pipeline: &Pipeline, path: &Path, page_index: u32) -> anyhow
         })
         .collect();
     Ok((lines, extract::extract_page(pipeline, at, &ocr_page, facts, &norm)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BBox, OcrPage, Word};
+
+    /// Reads good text only when the page's one dark pixel is top-left, that
+    /// is when the page is upright; junk otherwise. Counts its passes.
+    struct Fake {
+        passes: u32,
+    }
+
+    impl Ocr for Fake {
+        fn recognize(&mut self, image: &image::GrayImage, dpi: u32) -> Result<OcrPage, ocr::OcrError> {
+            self.passes += 1;
+            let upright = image.get_pixel(0, 0).0[0] == 0;
+            let (text, conf) = if upright { ("Medication", 92.0) } else { ("~.", 20.0) };
+            let words = (0..20)
+                .map(|i| Word { text: text.into(), bbox: BBox { x: 0, y: i * 10, w: 50, h: 8 }, conf, block: 1, par: 1, line: i })
+                .collect();
+            Ok(OcrPage { width: image.width(), height: image.height(), dpi, words })
+        }
+    }
+
+    fn page_turned(rotation: u32) -> image::GrayImage {
+        let mut img = image::GrayImage::from_pixel(40, 30, image::Luma([255]));
+        img.put_pixel(0, 0, image::Luma([0]));
+        match rotation {
+            90 => image::imageops::rotate90(&img),
+            180 => image::imageops::rotate180(&img),
+            270 => image::imageops::rotate270(&img),
+            _ => img,
+        }
+    }
+
+    #[test]
+    fn an_upright_page_is_read_once() {
+        let mut fake = Fake { passes: 0 };
+        let (page, rot, passes) = ocr_upright(&mut fake, &page_turned(0), 300).unwrap();
+        assert_eq!((rot, passes, fake.passes), (0, 1, 1));
+        assert_eq!(page.words[0].text, "Medication");
+    }
+
+    #[test]
+    fn a_turned_page_is_read_again_until_it_reads_well() {
+        // A page turned clockwise by r needs the remaining turn (360 - r).
+        for (turned, fix, passes) in [(180, 180, 2), (270, 90, 3), (90, 270, 4)] {
+            let mut fake = Fake { passes: 0 };
+            let (page, rot, n) = ocr_upright(&mut fake, &page_turned(turned), 300).unwrap();
+            assert_eq!((rot, n, fake.passes), (fix, passes, passes), "page turned {turned}");
+            assert_eq!(page.words[0].text, "Medication");
+        }
+    }
 }

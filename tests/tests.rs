@@ -93,6 +93,12 @@ fn summary_names_counts_and_no_patient_value() {
     assert!(out.contains("accepted:"), "{out}");
     assert!(out.contains("in review:"), "{out}");
     assert!(out.contains("pages/s"), "{out}");
+    // Where the time went, stage by stage, for the operator.
+    let stages = out.lines().find(|l| l.starts_with("stage time")).unwrap_or_else(|| panic!("no stage times: {out}"));
+    for stage in ["decode", "prepare", "ocr", "extract", "validate", "load"] {
+        assert!(stages.contains(&format!(" {stage} ")), "{stages}");
+    }
+    assert!(out.lines().any(|l| l.starts_with("ocr: ") && l.contains(" pages")), "{out}");
     for chart in truth() {
         let p = &chart["patient"];
         for key in ["family", "mrn", "dob"] {
