@@ -158,7 +158,7 @@ fn main() {
         let img = Damage::Skew(2.0).apply(&testpage::grain(&testpage::render(&testpage::page_lines(0), dpi, &font), 3.0, 1), 0);
         let ms = cpu_ms(|| {
             for _ in 0..n {
-                std::hint::black_box(prepare(&img, dpi));
+                std::hint::black_box(prepare(img.clone(), dpi));
             }
         });
         println!("prepare: {:.1} ms CPU per page", ms / f64::from(n));
@@ -183,7 +183,7 @@ fn main() {
             }
             let img = d.apply(&page, seed);
             let mut p = None;
-            times.push(cpu_ms(|| p = Some(prepare(&img, dpi))));
+            times.push(cpu_ms(|| p = Some(prepare(img.clone(), dpi))));
             let p = p.unwrap();
             let (rot, skew) = d.truth();
             let up = prepare::upright_statistics(&rotate_quarter(&img, p.rotation), dpi);
@@ -277,7 +277,7 @@ fn main() {
     ];
     println!("== blank detection");
     for (name, img) in &blanks {
-        let p = prepare(img, dpi);
+        let p = prepare(img.clone(), dpi);
         println!("  {name:28} blank={} ink={:.5}", p.blank, p.ink_fraction);
     }
     let font = &fonts[0].1;
@@ -289,7 +289,7 @@ fn main() {
         ("full page", testpage::render(&testpage::page_lines(1), dpi, font)),
     ];
     for (name, img) in &nonblank {
-        let p = prepare(img, dpi);
+        let p = prepare(img.clone(), dpi);
         println!("  {name:28} blank={} ink={:.5}", p.blank, p.ink_fraction);
     }
 
@@ -352,7 +352,7 @@ fn main() {
         );
     });
     time("prepare", &mut || {
-        prepare(&img, dpi);
+        prepare(img.clone(), dpi);
     });
 
     if !ocr {
@@ -377,7 +377,7 @@ fn main() {
                 continue;
             }
             let img = d.apply(&page, seed);
-            let p = prepare(&img, dpi);
+            let p = prepare(img.clone(), dpi);
             let mut row = Vec::new();
             for &v in &variants {
                 let Some(candidate) = variant(&img, dpi, &p, v) else { continue };

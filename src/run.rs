@@ -408,7 +408,7 @@ fn process_chart(ctx: &Ctx, job: Job) -> ChartResult {
                 }
             };
             let at = PageRef { file_page: page.file_page, ..at };
-            match read_page(ctx, &page, at.clone()) {
+            match read_page(ctx, page, at.clone()) {
                 Ok(p) => pages.push(p),
                 Err(e) => {
                     errors.push(format!("{} page {}: {e}", file.rel, at.file_page + 1));
@@ -434,9 +434,12 @@ fn process_chart(ctx: &Ctx, job: Job) -> ChartResult {
 }
 
 /// Prepare, OCR (turning the page until the text reads) and extract one page.
-fn read_page(ctx: &Ctx, page: &crate::image::DecodedPage, at: PageRef) -> Result<PageExtract, ocr::OcrError> {
+/// Prepare, OCR and extract one page. Takes the decoded page: its pixels
+/// become the prepared page rather than being copied.
+fn read_page(ctx: &Ctx, page: crate::image::DecodedPage, at: PageRef) -> Result<PageExtract, ocr::OcrError> {
     let t = Instant::now();
-    let prepared = crate::image::prepare(&page.image, page.dpi);
+    let dpi = page.dpi;
+    let prepared = crate::image::prepare(page.image, dpi);
     StageTimes::add(&ctx.times.prepare, t);
     let facts = PageFacts { rotation: prepared.rotation, skew: prepared.skew_deg, ink_fraction: prepared.ink_fraction };
     // A black smear or pure noise: no page of text is this dark, and
@@ -537,7 +540,7 @@ pub fn inspect_page(pipeline: &Pipeline, path: &Path, page_index: u32) -> anyhow
     let page = pages
         .nth(page_index as usize)
         .ok_or_else(|| anyhow::anyhow!("{} has no page {}", path.display(), page_index + 1))??;
-    let prepared = crate::image::prepare(&page.image, page.dpi);
+    let prepared = crate::image::prepare(page.image, page.dpi);
     let at = PageRef { page: page_index + 1, file: path.display().to_string(), file_page: page.file_page };
     let facts = PageFacts { rotation: prepared.rotation, skew: prepared.skew_deg, ink_fraction: prepared.ink_fraction };
     let note = format!("ink {:.4}, blank {}, dark {}", prepared.ink_fraction, prepared.blank, is_dark(&prepared.image));

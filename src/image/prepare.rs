@@ -82,14 +82,14 @@ pub struct Prepared {
 /// smooths and stretches faint print (grainy paper), and turns and deskews
 /// the full page. A blank page is returned as it came. Deterministic; about
 /// 50–80 ms of one core for a 300-dpi letter page.
-pub fn prepare(page: &GrayImage, dpi: u32) -> Prepared {
+pub fn prepare(page: GrayImage, dpi: u32) -> Prepared {
     let dpi = dpi.clamp(50, 1200);
-    let analysis = Analysis::new(page, dpi);
+    let analysis = Analysis::new(&page, dpi);
     let ink_fraction = analysis.ink_fraction();
     let blank = analysis.blank();
     if blank || page.width() < 16 || page.height() < 16 {
         return Prepared {
-            image: page.clone(),
+            image: page,
             rotation: 0,
             skew_deg: 0.0,
             ink_fraction,
@@ -100,14 +100,18 @@ pub fn prepare(page: &GrayImage, dpi: u32) -> Prepared {
     }
     let (rotation, skew_deg) = analysis.orientation_and_skew();
 
-    let raw_levels = measure_levels(page);
-    let mut image = page.clone();
+    // Each step below replaces `image` (the page is taken, not copied), so
+    // that at most three full-size copies of the page are ever alive:
+    // memory per worker is bounded by the largest page.
+    let raw_levels = measure_levels(&page);
+    let mut image = page;
     let grainy = !raw_levels.bitonal && raw_levels.noise >= GRAIN_SIGMA;
     // Specks on clean paper: removed while still sharp, and only when the
     // small copy shows lone specks at all. (Measured: speck removal on
     // grainy paper costs OCR accuracy.)
-    let full_px = u64::from(page.width()) * u64::from(page.height());
+    let full_px = u64::from(image.width()) * u64::from(image.height());
     let specks_removed = if !grainy && analysis.lone * 40_000 >= full_px { despeckle(&mut image, dpi, &raw_levels) } else { 0 };
+    drop(analysis);
     // Faint print on grainy paper defeats Tesseract's own thresholding:
     // smooth the grain, then map ink to black and the paper to white.
     // (Measured: on dark print, or faint print on clean paper, both steps
@@ -120,8 +124,12 @@ pub fn prepare(page: &GrayImage, dpi: u32) -> Prepared {
             contrast_stretched = true;
         }
     }
-    let image = rotate_quarter(&image, rotation);
-    let image = if skew_deg.abs() >= MIN_SKEW_CORRECTION_DEG { deskew(&image, skew_deg) } else { image };
+    if rotation % 360 != 0 {
+        image = rotate_quarter(&image, rotation);
+    }
+    if skew_deg.abs() >= MIN_SKEW_CORRECTION_DEG {
+        image = deskew(&image, skew_deg);
+    }
     Prepared { image, rotation, skew_deg, ink_fraction, blank, contrast_stretched, specks_removed }
 }
 

@@ -104,7 +104,7 @@ fn upright_page(state: &ReviewState, archive: &Path, info: &PageInfo) -> Result<
         .nth(info.at.file_page as usize)
         .ok_or_else(|| format!("{} has no page {}", info.at.file, info.at.file_page + 1))?
         .map_err(|e| format!("{} page {}: {e}", info.at.file, info.at.file_page + 1))?;
-    let prepared = crate::image::prepare(&page.image, page.dpi);
+    let prepared = crate::image::prepare(page.image, page.dpi);
     let extra = (info.rotation % 360 + 360 - prepared.rotation % 360) % 360;
     let image = match extra {
         90 => image::imageops::rotate90(&prepared.image),

@@ -46,7 +46,7 @@ fn sideways_and_upside_down_pages_are_turned_upright() {
     }
     // Turned and skewed.
     let damaged = rotate_quarter(&skewed(&p, 3.0), 90);
-    let prepared = prepare(&damaged, DPI);
+    let prepared = prepare(damaged.clone(), DPI);
     assert_eq!(prepared.rotation, 270);
     assert!((prepared.skew_deg - 3.0).abs() < 0.3, "skew {}", prepared.skew_deg);
     assert_eq!(prepared.image.dimensions(), p.dimensions());
@@ -55,7 +55,7 @@ fn sideways_and_upside_down_pages_are_turned_upright() {
 #[test]
 fn prepare_restores_a_skewed_page() {
     let Some(p) = page(4) else { return };
-    let out = prepare(&skewed(&p, -3.0), DPI);
+    let out = prepare(skewed(&p, -3.0), DPI);
     assert_eq!(out.rotation, 0);
     assert!((out.skew_deg + 3.0).abs() < 0.3);
     assert!(!out.blank);
@@ -66,7 +66,7 @@ fn prepare_restores_a_skewed_page() {
 #[test]
 fn small_skew_is_left_alone() {
     let Some(p) = page(5) else { return };
-    let out = prepare(&p, DPI);
+    let out = prepare(p.clone(), DPI);
     assert!(out.skew_deg.abs() < MIN_SKEW_CORRECTION_DEG);
     assert_eq!(out.image, p, "an upright, level, clean page is unchanged");
     assert!(!out.contrast_stretched);
@@ -77,30 +77,30 @@ fn small_skew_is_left_alone() {
 fn blank_pages_and_noise() {
     let (w, h) = ((8.5 * DPI as f32) as u32, (5.0 * DPI as f32) as u32);
     let white = white_page(w, h);
-    let out = prepare(&white, DPI);
+    let out = prepare(white.clone(), DPI);
     assert!(out.blank);
     assert_eq!(out.ink_fraction, 0.0);
     // Grainy gray paper with a few specks is still blank.
     let paper = testpage::grain(&testpage::fade(&white, 0, 225), 6.0, 1);
     let paper = testpage::salt_pepper(&paper, 0.0005, 2);
-    let out = prepare(&paper, DPI);
+    let out = prepare(paper.clone(), DPI);
     assert!(out.blank, "ink {}", out.ink_fraction);
     // Pure noise is not blank: ink everywhere.
     let noise = testpage::pure_noise(w, h, 3);
-    let out = prepare(&noise, DPI);
+    let out = prepare(noise.clone(), DPI);
     assert!(!out.blank);
     assert!(out.ink_fraction > 0.2, "ink {}", out.ink_fraction);
     // A text page is not blank; nor is one short line.
     let Some(font) = any_font() else { return };
     let text = testpage::render_on(&testpage::page_lines(6), DPI, &font, 8.5, 7.0);
-    let out = prepare(&text, DPI);
+    let out = prepare(text.clone(), DPI);
     assert!(!out.blank);
     assert!(out.ink_fraction > 0.005, "ink {}", out.ink_fraction);
     let one = testpage::render_on(&["Seen today, no changes.".to_string()], DPI, &font, 8.5, 5.0);
-    let out = prepare(&one, DPI);
+    let out = prepare(one.clone(), DPI);
     assert!(!out.blank, "ink {}", out.ink_fraction);
     // A faint line is ink too.
-    let out = prepare(&testpage::fade(&one, 190, 235), DPI);
+    let out = prepare(testpage::fade(&one, 190, 235), DPI);
     assert!(!out.blank, "ink {}", out.ink_fraction);
 }
 
@@ -109,7 +109,7 @@ fn faint_print_on_grain_is_cleaned_and_other_pages_are_not() {
     let Some(p) = page(7) else { return };
     // Faint print on grainy paper: smoothed and stretched, ink dark, paper white.
     let faint_grainy = testpage::grain(&testpage::fade(&p, 150, 215), 20.0, 1);
-    let out = prepare(&faint_grainy, DPI);
+    let out = prepare(faint_grainy.clone(), DPI);
     assert!(out.contrast_stretched);
     let dark = out.image.iter().filter(|&&v| v < 60).count();
     let ink = p.iter().filter(|&&v| v < 60).count();
@@ -118,7 +118,7 @@ fn faint_print_on_grain_is_cleaned_and_other_pages_are_not() {
     // Faint print on clean paper, dark print on grain, bitonal: left alone
     // (Tesseract reads them as they are).
     for img in [testpage::fade(&p, 170, 235), testpage::grain(&p, 25.0, 2), testpage::bitonal(&p)] {
-        let out = prepare(&img, DPI);
+        let out = prepare(img.clone(), DPI);
         assert!(!out.contrast_stretched);
         assert!(out.image == img, "changed: rotation {} skew {} specks {}", out.rotation, out.skew_deg, out.specks_removed);
     }
@@ -198,8 +198,8 @@ fn rotation_helpers() {
 fn tiny_and_odd_pages_do_not_panic() {
     for (w, h) in [(1, 1), (3, 50), (50, 3), (17, 17)] {
         let img = GrayImage::from_fn(w, h, |x, y| Luma([((x * 31 + y * 17) % 256) as u8]));
-        let _ = prepare(&img, 300);
-        let _ = prepare(&img, 0);
+        let _ = prepare(img.clone(), 300);
+        let _ = prepare(img.clone(), 0);
     }
 }
 
