@@ -56,7 +56,15 @@ fn fixture_run() -> &'static FixtureRun {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("charts.db");
         let output = run_ok(
-            bin().arg("run").arg(fixtures().join("archive")).arg("--db").arg(&db).args(["--operator", "ci", "--progress", "lines"]),
+            // Without OMP_THREAD_LIMIT, as an operator's shell would be:
+            // the binary must make Tesseract single-threaded by itself.
+            bin()
+                .env_remove("OMP_THREAD_LIMIT")
+                .arg("run")
+                .arg(fixtures().join("archive"))
+                .arg("--db")
+                .arg(&db)
+                .args(["--operator", "ci", "--progress", "lines"]),
         );
         FixtureRun { _dir: dir, db, output }
     })
@@ -99,6 +107,8 @@ fn summary_names_counts_and_no_patient_value() {
         assert!(stages.contains(&format!(" {stage} ")), "{stages}");
     }
     assert!(out.lines().any(|l| l.starts_with("ocr: ") && l.contains(" pages")), "{out}");
+    // The binary restarted itself with OMP_THREAD_LIMIT=1 (see ocr::reexec_single_threaded).
+    assert!(!out.contains("OMP_THREAD_LIMIT"), "Tesseract ran multi-threaded: {out}");
     for chart in truth() {
         let p = &chart["patient"];
         for key in ["family", "mrn", "dob"] {
