@@ -416,6 +416,7 @@ fn process_chart(ctx: &Ctx, job: Job) -> ChartResult {
                 }
             }
             ctx.progress.pages_done(1);
+            return_freed_memory();
         }
     }
     let t = Instant::now();
@@ -464,6 +465,25 @@ fn read_page(ctx: &Ctx, page: crate::image::DecodedPage, at: PageRef) -> Result<
     let x = extract::extract_page(ctx.pipeline, at, &ocr_page, facts, &ctx.norm);
     StageTimes::add(&ctx.times.extract, t);
     Ok(x)
+}
+
+/// Give the memory of the page just finished back to the system. A page's
+/// buffers (decoded image, prepared copies, Tesseract's and leptonica's
+/// copies) are 10–60 MB, of varying sizes; glibc keeps freed chunks in its
+/// per-thread arenas, and over a long batch the peak resident memory crept
+/// up by 20 % (`bench/throughput.sh`). `malloc_trim` releases the free
+/// pages of every arena. Measured on 1,020 pages (the same 204 five times):
+/// peak RSS 290 → 243 MiB, within 6 % of one pass over the 204 pages;
+/// throughput about 5 % lower (released pages fault in again). Trimming once
+/// per chart instead did not lower the peak.
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    // SAFETY: malloc_trim has no preconditions; it only returns free
+    // memory of the allocator to the kernel, and is thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Ink share above which a page cannot be a page of text (typed pages run
