@@ -835,29 +835,7 @@ mod tests_support {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::model::Word;
-
-    /// Lay out lines of text as OCR words: `(x, y, text)`, words split on spaces,
-    /// 12 px per character, 30 px high.
-    fn page(lines: &[(u32, u32, &str)]) -> OcrPage {
-        let mut words = Vec::new();
-        for (x, y, text) in lines {
-            let mut cx = *x;
-            for w in text.split(' ').filter(|w| !w.is_empty()) {
-                let width = 12 * w.chars().count() as u32;
-                words.push(Word { text: w.into(), bbox: BBox { x: cx, y: *y, w: width, h: 30 }, conf: 92.0, block: 1, par: 1, line: 1 });
-                cx += width + 12;
-            }
-        }
-        OcrPage { width: 2550, height: 3300, dpi: 300, words }
-    }
-
-    fn run(lines: &[(u32, u32, &str)]) -> PageExtract {
-        let p = Pipeline::default_pipeline();
-        let ctx = normalize::Context { today: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).unwrap() };
-        extract_page(&p, PageRef { page: 1, file: "a.tif".into(), file_page: 0 }, &page(lines), PageFacts::default(), &ctx)
-    }
+    use super::tests_support::*;
 
     fn get<'a>(vals: &'a [FieldValue], path: &str) -> Option<String> {
         vals.iter().find(|v| v.path == path).and_then(|v| v.value.as_ref()).map(|v| v.to_string())

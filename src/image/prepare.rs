@@ -133,6 +133,22 @@ pub fn prepare(page: GrayImage, dpi: u32) -> Prepared {
     Prepared { image, rotation, skew_deg, ink_fraction, blank, contrast_stretched, specks_removed }
 }
 
+/// The gray level below which `share` of the `total` pixels counted from
+/// level `start` up lie (walking the histogram `h` upwards).
+fn quantile_from(h: &[u64; 256], start: usize, total: u64, share: f64) -> u8 {
+    let target = (total as f64 * share).ceil().max(1.0) as u64;
+    let mut acc = 0;
+    let mut v = start;
+    while v < 255 {
+        acc += h[v];
+        if acc >= target {
+            break;
+        }
+        v += 1;
+    }
+    v as u8
+}
+
 // ------------------------------------------------------------------- levels
 
 /// The gray levels of a page.
@@ -235,33 +251,13 @@ fn levels_from_histogram(h: &[u64; 256]) -> Levels {
     let ink = if below == 0 {
         threshold
     } else {
-        let target = (below as f64 * 0.10).ceil().max(1.0) as u64;
-        let mut acc = 0;
-        let mut v = 0;
-        while v < 255 {
-            acc += h[v];
-            if acc >= target {
-                break;
-            }
-            v += 1;
-        }
-        v as u8
+        quantile_from(&h, 0, below, 0.10)
     };
     let above: u64 = h[threshold as usize..].iter().sum();
     let white = if above == 0 {
         paper
     } else {
-        let target = (above as f64 * 0.05).ceil().max(1.0) as u64;
-        let mut acc = 0;
-        let mut v = threshold as usize;
-        while v < 255 {
-            acc += h[v];
-            if acc >= target {
-                break;
-            }
-            v += 1;
-        }
-        v as u8
+        quantile_from(&h, threshold as usize, above, 0.05)
     };
     Levels { paper, ink, threshold, white, noise, bitonal }
 }
