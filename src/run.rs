@@ -434,7 +434,6 @@ fn process_chart(ctx: &Ctx, job: Job) -> ChartResult {
     ChartResult { chart_id: chart.id, sources, pages: chart_x.pages, values: chart_x.values, flags, document, errors }
 }
 
-/// Prepare, OCR (turning the page until the text reads) and extract one page.
 /// Prepare, OCR and extract one page. Takes the decoded page: its pixels
 /// become the prepared page rather than being copied.
 fn read_page(ctx: &Ctx, page: crate::image::DecodedPage, at: PageRef) -> Result<PageExtract, ocr::OcrError> {
@@ -442,29 +441,54 @@ fn read_page(ctx: &Ctx, page: crate::image::DecodedPage, at: PageRef) -> Result<
     let dpi = page.dpi;
     let prepared = crate::image::prepare(page.image, dpi);
     StageTimes::add(&ctx.times.prepare, t);
+    let t = Instant::now();
+    let read = recognize(&prepared, dpi)?;
+    drop(prepared);
+    let (ocr_page, facts) = match read {
+        PageRead::Unreadable => return Ok(extract::unreadable_page(at)),
+        PageRead::Blank(facts) => return Ok(extract::blank_page(at, facts)),
+        PageRead::Text { ocr, facts, passes } => {
+            StageTimes::add(&ctx.times.ocr, t);
+            ctx.times.ocr_pages.fetch_add(1, Ordering::Relaxed);
+            ctx.times.ocr_retries.fetch_add(passes as u64 - 1, Ordering::Relaxed);
+            (ocr, facts)
+        }
+    };
+    let t = Instant::now();
+    let x = extract::extract_page(ctx.pipeline, at, &ocr_page, facts, &ctx.norm);
+    StageTimes::add(&ctx.times.extract, t);
+    Ok(x)
+}
+
+/// What a prepared page turned out to be.
+enum PageRead {
+    /// Too dark or too inky to be a page of text.
+    Unreadable,
+    /// The back of a sheet.
+    Blank(PageFacts),
+    /// Text, read upright after `passes` OCR passes.
+    Text { ocr: crate::model::OcrPage, facts: PageFacts, passes: u32 },
+}
+
+/// Decide whether a prepared page holds text and, if so, OCR it upright.
+/// The one place the run and `chartmill inspect` share, so that what an
+/// operator inspects is what a batch reads.
+fn recognize(prepared: &crate::image::Prepared, dpi: u32) -> Result<PageRead, ocr::OcrError> {
     let facts = PageFacts { rotation: prepared.rotation, skew: prepared.skew_deg, ink_fraction: prepared.ink_fraction };
     // A black smear or pure noise: no page of text is this dark, and
     // Tesseract would spend minutes on it.
     if is_dark(&prepared.image) {
-        return Ok(extract::unreadable_page(at));
+        return Ok(PageRead::Unreadable);
     }
     if prepared.blank {
-        return Ok(extract::blank_page(at, facts));
+        return Ok(PageRead::Blank(facts));
     }
     if prepared.ink_fraction > MAX_TEXT_INK {
-        return Ok(extract::unreadable_page(at));
+        return Ok(PageRead::Unreadable);
     }
-    let t = Instant::now();
-    let (ocr_page, extra_rotation, passes) =
-        ocr::with_thread_engine(|engine| ocr_upright(engine, &prepared.image, page.dpi))??;
-    StageTimes::add(&ctx.times.ocr, t);
-    ctx.times.ocr_pages.fetch_add(1, Ordering::Relaxed);
-    ctx.times.ocr_retries.fetch_add(passes as u64 - 1, Ordering::Relaxed);
-    let t = Instant::now();
+    let (ocr, extra_rotation, passes) = ocr::with_thread_engine(|engine| ocr_upright(engine, &prepared.image, dpi))??;
     let facts = PageFacts { rotation: (facts.rotation + extra_rotation) % 360, ..facts };
-    let x = extract::extract_page(ctx.pipeline, at, &ocr_page, facts, &ctx.norm);
-    StageTimes::add(&ctx.times.extract, t);
-    Ok(x)
+    Ok(PageRead::Text { ocr, facts, passes })
 }
 
 /// Give the memory of the page just finished back to the system. A page's
@@ -556,28 +580,19 @@ pub fn flag_counts(counts: &BatchCounts) -> BTreeMap<&'static str, u64> {
 /// (`chartmill inspect`): the rows as OCR'd and the page's extraction. The
 /// result holds patient values: it is for the terminal, never for a log.
 pub fn inspect_page(pipeline: &Pipeline, path: &Path, page_index: u32) -> anyhow::Result<(Vec<String>, PageExtract)> {
-    let mut pages = crate::image::pages(path)?;
+    use anyhow::Context as _;
+    let mut pages = crate::image::pages(path).with_context(|| path.display().to_string())?;
     let page = pages
         .nth(page_index as usize)
-        .ok_or_else(|| anyhow::anyhow!("{} has no page {}", path.display(), page_index + 1))??;
+        .ok_or_else(|| anyhow::anyhow!("{} has no page {}", path.display(), page_index + 1))?
+        .with_context(|| format!("{} page {}", path.display(), page_index + 1))?;
     let prepared = crate::image::prepare(page.image, page.dpi);
     let at = PageRef { page: page_index + 1, file: path.display().to_string(), file_page: page.file_page };
-    let facts = PageFacts { rotation: prepared.rotation, skew: prepared.skew_deg, ink_fraction: prepared.ink_fraction };
     let note = format!("ink {:.4}, blank {}, dark {}", prepared.ink_fraction, prepared.blank, is_dark(&prepared.image));
-    if is_dark(&prepared.image) {
-        return Ok((vec![note], extract::unreadable_page(at)));
-    }
-    if prepared.blank {
-        return Ok((vec![note], extract::blank_page(at, facts)));
-    }
-    if prepared.ink_fraction > MAX_TEXT_INK {
-        return Ok((vec![note], extract::unreadable_page(at)));
-    }
-    let (ocr_page, extra, _) = ocr::with_thread_engine(|e| ocr_upright(e, &prepared.image, page.dpi))??;
-    let facts = PageFacts {
-        rotation: (prepared.rotation + extra) % 360,
-        skew: prepared.skew_deg,
-        ink_fraction: prepared.ink_fraction,
+    let (ocr_page, facts) = match recognize(&prepared, page.dpi)? {
+        PageRead::Unreadable => return Ok((vec![note], extract::unreadable_page(at))),
+        PageRead::Blank(facts) => return Ok((vec![note], extract::blank_page(at, facts))),
+        PageRead::Text { ocr, facts, .. } => (ocr, facts),
     };
     let norm = normalize::Context { today: chrono::Local::now().date_naive() };
     let rows = extract::layout::rows(extract::layout::tokens(&ocr_page.words));

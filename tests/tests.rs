@@ -199,6 +199,33 @@ fn check_pipeline_reports_every_problem_with_its_place() {
 }
 
 #[test]
+fn inspect_shows_what_a_batch_reads_on_a_page() {
+    // An operator tuning a pipeline file looks at one page of the fixtures:
+    // the face sheet of the first chart, whose truth is known.
+    let first = &truth()[0];
+    let mrn = first["patient"]["mrn"].as_str().unwrap();
+    let page = fixtures().join("archive").join(first["chart_id"].as_str().unwrap()).join("page-1.tif");
+    let out = run_ok(bin().arg("inspect").arg(&page));
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("page 1: face_sheet"), "{t}");
+    let mrn_line = t.lines().find(|l| l.starts_with("field  patient.mrn")).unwrap_or_else(|| panic!("no MRN line: {t}"));
+    assert!(mrn_line.contains(mrn), "{mrn_line}");
+
+    // A page that is not there, and a path that is not a file: the error
+    // names the file (and the page), and the exit code says failure.
+    let missing = run_ok(bin().arg("inspect").arg(&page).args(["--page", "9"]));
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing).contains("page-1.tif has no page 9"), "{}", text(&missing));
+    let dir = page.parent().unwrap();
+    let not_a_file = run_ok(bin().arg("inspect").arg(dir));
+    assert_eq!(not_a_file.status.code(), Some(2));
+    let t = text(&not_a_file);
+    assert!(t.contains(&dir.display().to_string()) && t.contains("cannot be read"), "{t}");
+    assert_eq!(t.matches("os error").count(), 1, "cause said once: {t}");
+}
+
+#[test]
 fn a_pipeline_edit_adds_a_field_without_code() {
     // A records department adds a label variant by editing TOML: `Pt Name`.
     let default = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/default.toml")).unwrap();

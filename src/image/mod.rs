@@ -75,8 +75,10 @@ impl fmt::Display for Format {
 /// the file and the page.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
+    // The message carries the cause; not also a `source`, or an error chain
+    // printed with `{:#}` would say it twice.
     #[error("the file cannot be read: {0}")]
-    Io(#[source] std::io::Error),
+    Io(std::io::Error),
     #[error("the file is empty (zero bytes)")]
     Empty,
     #[error("not a PNG, JPEG or TIFF image")]
