@@ -102,7 +102,12 @@ impl Ocr for TesseractEngine {
             .recognize()
             .map_err(|e| OcrError::Recognize(e.to_string()))?;
         let tsv = api.get_tsv_text(0).map_err(|e| OcrError::Recognize(e.to_string()));
-        self.api = Some(api);
+        // Tesseract keeps the page it read (its copy of the image, the grey
+        // and binary images, the layout and word results: 30–50 MB for a
+        // 400-dpi page) until the next image is set, that is through the
+        // decoding and preparation of the worker's next page. A 1 x 1 image
+        // releases them now (setting an image clears the results).
+        self.api = api.set_frame(&[255], 1, 1, 1, 1).ok();
         Ok(OcrPage { width: w, height: h, dpi, words: parse_tsv(&tsv?) })
     }
 }
