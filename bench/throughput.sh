@@ -87,27 +87,29 @@ printf '%-28s %7.1f s  %6.2f pages/s\n' "tesseract, xargs -P $jobs" "$traw" "$(e
 printf 'scaling --jobs %s / --jobs 1:  x%.2f\n' "$jobs" "$(echo "($pn / $sn) / ($p1 / $s1)" | bc -l)"
 printf 'chartmill / tesseract:       x%.2f\n' "$(echo "($pn / $sn) / ($pn / $traw)" | bc -l)"
 
+# memory_run NAME ARCHIVE TITLE: chartmill --jobs N over ARCHIVE, its peak RSS
+# against the 3 runs over the first archive.
+memory_run() {
+  local secs rss pages
+  read -r secs rss pages < <(run_chartmill "$1" "$2" "$jobs")
+  echo
+  echo "archive: $3, $pages pages"
+  report "chartmill --jobs $jobs" "$secs" "$rss" "$pages" "$1"
+  printf 'peak RSS %s pages / %s pages: x%.2f of the highest of its 3 runs, x%.2f of the median\n' \
+    "$pages" "$pn" "$(echo "$rss / $rssn" | bc -l)" "$(echo "$rss / $rssmed" | bc -l)"
+}
+
 if [ "$repeat" -gt 0 ]; then
   for i in $(seq 1 "$repeat"); do
     mkdir -p "$work/rep/copy-$i"
     cp -al "$work/small/archive/." "$work/rep/copy-$i/"
   done
-  read -r sr rssr pr < <(run_chartmill rep "$work/rep" "$jobs")
-  echo
-  echo "archive: the $charts charts $repeat times over, $pr pages"
-  report "chartmill --jobs $jobs" "$sr" "$rssr" "$pr" rep
-  printf 'peak RSS %s pages / %s pages (same pages): x%.2f of the highest of its 3 runs, x%.2f of the median\n' \
-    "$pr" "$pn" "$(echo "$rssr / $rssn" | bc -l)" "$(echo "$rssr / $rssmed" | bc -l)"
+  memory_run rep "$work/rep" "the $charts charts $repeat times over (same pages)"
   rm -rf "$work/rep"
 fi
 
 if [ "$large" -gt 0 ]; then
   rm -rf "$work/small"
   $bin synth "$work/large" --charts "$large" --seed "$((seed + 1))" >/dev/null
-  read -r sl rssl pl < <(run_chartmill large "$work/large/archive" "$jobs")
-  echo
-  echo "archive: $large charts, $pl pages"
-  report "chartmill --jobs $jobs" "$sl" "$rssl" "$pl" large
-  printf 'peak RSS %s pages / %s pages: x%.2f of the highest of its 3 runs, x%.2f of the median\n' \
-    "$pl" "$pn" "$(echo "$rssl / $rssn" | bc -l)" "$(echo "$rssl / $rssmed" | bc -l)"
+  memory_run large "$work/large/archive" "$large charts"
 fi
