@@ -438,11 +438,10 @@ fn process_chart(ctx: &Ctx, job: Job) -> ChartResult {
 /// become the prepared page rather than being copied.
 fn read_page(ctx: &Ctx, page: crate::image::DecodedPage, at: PageRef) -> Result<PageExtract, ocr::OcrError> {
     let t = Instant::now();
-    let dpi = page.dpi;
-    let prepared = crate::image::prepare(page.image, dpi);
+    let prepared = crate::image::prepare(page.image, page.dpi);
     StageTimes::add(&ctx.times.prepare, t);
     let t = Instant::now();
-    let read = recognize(&prepared, dpi)?;
+    let read = recognize(&prepared)?;
     drop(prepared);
     let (ocr_page, facts) = match read {
         PageRead::Unreadable => return Ok(extract::unreadable_page(at)),
@@ -473,7 +472,7 @@ enum PageRead {
 /// Decide whether a prepared page holds text and, if so, OCR it upright.
 /// The one place the run and `chartmill inspect` share, so that what an
 /// operator inspects is what a batch reads.
-fn recognize(prepared: &crate::image::Prepared, dpi: u32) -> Result<PageRead, ocr::OcrError> {
+fn recognize(prepared: &crate::image::Prepared) -> Result<PageRead, ocr::OcrError> {
     let facts = PageFacts { rotation: prepared.rotation, skew: prepared.skew_deg, ink_fraction: prepared.ink_fraction };
     // A black smear or pure noise: no page of text is this dark, and
     // Tesseract would spend minutes on it.
@@ -486,7 +485,7 @@ fn recognize(prepared: &crate::image::Prepared, dpi: u32) -> Result<PageRead, oc
     if prepared.ink_fraction > MAX_TEXT_INK {
         return Ok(PageRead::Unreadable);
     }
-    let (ocr, extra_rotation, passes) = ocr::with_thread_engine(|engine| ocr_upright(engine, &prepared.image, dpi))??;
+    let (ocr, extra_rotation, passes) = ocr::with_thread_engine(|engine| ocr_upright(engine, &prepared.image, prepared.dpi))??;
     let facts = PageFacts { rotation: (facts.rotation + extra_rotation) % 360, ..facts };
     Ok(PageRead::Text { ocr, facts, passes })
 }
@@ -589,7 +588,7 @@ pub fn inspect_page(pipeline: &Pipeline, path: &Path, page_index: u32) -> anyhow
     let prepared = crate::image::prepare(page.image, page.dpi);
     let at = PageRef { page: page_index + 1, file: path.display().to_string(), file_page: page.file_page };
     let note = format!("ink {:.4}, blank {}, dark {}", prepared.ink_fraction, prepared.blank, is_dark(&prepared.image));
-    let (ocr_page, facts) = match recognize(&prepared, page.dpi)? {
+    let (ocr_page, facts) = match recognize(&prepared)? {
         PageRead::Unreadable => return Ok((vec![note], extract::unreadable_page(at))),
         PageRead::Blank(facts) => return Ok((vec![note], extract::blank_page(at, facts))),
         PageRead::Text { ocr, facts, .. } => (ocr, facts),
