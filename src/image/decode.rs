@@ -375,7 +375,7 @@ pub(crate) fn square_pixels(img: GrayImage, x: Option<f64>, y: Option<f64>) -> (
         (Some(x), Some(y)) if (x - y).abs() / x > 0.05 => {
             let (w, h) = img.dimensions();
             let new_h = ((f64::from(h) * x / y).round() as u32).clamp(1, MAX_SIDE);
-            let img = image::imageops::resize(&img, w, new_h, image::imageops::FilterType::Triangle);
+            let img = super::resample(&img, w, new_h);
             (img, x.round() as u32)
         }
         (Some(x), _) => (img, x.round() as u32),

@@ -144,27 +144,18 @@ pub fn prepare(page: GrayImage, dpi: u32) -> Prepared {
     Prepared { image, dpi, rotation, skew_deg, ink_fraction, blank, contrast_stretched, specks_removed }
 }
 
-/// The page at no more than [`MAX_OCR_DPI`], and its resolution. A finer
-/// scan is resampled with a Catmull-Rom kernel widened to the scale (every
-/// source pixel counts, and edges stay sharp); the original is freed
-/// before the page goes on. Measured on the 63 charts scanned at 400 dpi of
-/// two generated archives of 400 charts (seeds 2 and 3; `chartmill eval`):
-/// fields right 96.4 % → 97.7 %, run time less than half. Bilinear and
-/// Lanczos-3 kernels did as well within the noise (97.8 %, 97.5 %).
+/// The page at no more than [`MAX_OCR_DPI`], and its resolution; the
+/// original is freed before the page goes on. Measured on the 63 charts
+/// scanned at 400 dpi of two generated archives of 400 charts (seeds 2 and
+/// 3; `chartmill eval`): fields right 96.4 % → 97.7 %, run time less than
+/// half. Bilinear and Lanczos-3 kernels did as well as [`super::resample`]'s
+/// Catmull-Rom within the noise (97.8 %, 97.5 %).
 pub fn to_ocr_resolution(page: GrayImage, dpi: u32) -> (GrayImage, u32) {
     if dpi <= MAX_OCR_DPI {
         return (page, dpi);
     }
-    let scale = |side: u32| ((u64::from(side) * u64::from(MAX_OCR_DPI) + u64::from(dpi) / 2) / u64::from(dpi)).max(1) as u32;
-    let mut scaled = GrayImage::new(scale(page.width()), scale(page.height()));
-    let options = fast_image_resize::ResizeOptions::new()
-        .resize_alg(fast_image_resize::ResizeAlg::Convolution(fast_image_resize::FilterType::CatmullRom));
-    match fast_image_resize::Resizer::new().resize(&page, &mut scaled, &options) {
-        Ok(()) => (scaled, MAX_OCR_DPI),
-        // Only a pixel-type mismatch fails, and both are 8-bit gray; should
-        // it ever happen, the page is read at its own resolution.
-        Err(_) => (page, dpi),
-    }
+    let scale = |side: u32| ((u64::from(side) * u64::from(MAX_OCR_DPI) + u64::from(dpi) / 2) / u64::from(dpi)) as u32;
+    (super::resample(&page, scale(page.width()), scale(page.height())), MAX_OCR_DPI)
 }
 
 /// The gray level below which `share` of the `total` pixels counted from
