@@ -550,12 +550,7 @@ pub(crate) fn ocr_upright(
     let mut best = (extract::text_quality(&first), first, 0u32);
     let mut turned_by = 0u32;
     for rot in [180u32, 90, 270] {
-        match (rot + 360 - turned_by) % 360 {
-            90 => image = image::imageops::rotate90(&image),
-            180 => image::imageops::rotate180_in_place(&mut image),
-            270 => image = image::imageops::rotate270(&image),
-            _ => {}
-        }
+        image = crate::image::prepare::turn_quarter(image, rot + 360 - turned_by);
         turned_by = rot;
         let page = engine.recognize(&image, dpi)?;
         passes += 1;

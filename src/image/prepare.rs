@@ -135,9 +135,7 @@ pub fn prepare(page: GrayImage, dpi: u32) -> Prepared {
             contrast_stretched = true;
         }
     }
-    if rotation % 360 != 0 {
-        image = rotate_quarter(&image, rotation);
-    }
+    image = turn_quarter(image, rotation);
     if skew_deg.abs() >= MIN_SKEW_CORRECTION_DEG {
         image = deskew(&image, skew_deg);
     }
@@ -1034,6 +1032,20 @@ pub fn rotate_quarter(img: &GrayImage, rotation: u32) -> GrayImage {
             GrayImage::from_raw(w as u32, h as u32, out).expect("buffer size matches")
         }
         _ => img.clone(),
+    }
+}
+
+/// [`rotate_quarter`] for a page that is given up: a half turn reverses
+/// its pixels in place, so no second copy of the page is made.
+pub fn turn_quarter(mut img: GrayImage, rotation: u32) -> GrayImage {
+    match rotation % 360 {
+        0 => img,
+        180 => {
+            let raw: &mut [u8] = &mut img;
+            raw.reverse();
+            img
+        }
+        _ => rotate_quarter(&img, rotation),
     }
 }
 

@@ -106,14 +106,7 @@ fn upright_page(state: &ReviewState, archive: &Path, info: &PageInfo) -> Result<
         .map_err(|e| format!("{} page {}: {e}", info.at.file, info.at.file_page + 1))?;
     let prepared = crate::image::prepare(page.image, page.dpi);
     let extra = (info.rotation % 360 + 360 - prepared.rotation % 360) % 360;
-    let dpi = prepared.dpi;
-    let image = match extra {
-        90 => image::imageops::rotate90(&prepared.image),
-        180 => image::imageops::rotate180(&prepared.image),
-        270 => image::imageops::rotate270(&prepared.image),
-        _ => prepared.image,
-    };
-    Ok((image, dpi))
+    Ok((crate::image::prepare::turn_quarter(prepared.image, extra), prepared.dpi))
 }
 
 /// The box with its margin, clamped to the page; `None` when it lies outside.

@@ -190,6 +190,10 @@ fn rotation_helpers() {
         let got = b.rotated_quarter(r).into_owned();
         assert_eq!((got.w, got.h, got.ink), (want.w, want.h, want.ink), "rotation {r}");
     }
+    for (r, want) in [(0, img.clone()), (90, image::imageops::rotate90(&img)), (180, image::imageops::rotate180(&img)), (270, image::imageops::rotate270(&img))] {
+        assert_eq!(rotate_quarter(&img, r), want, "rotation {r}");
+        assert_eq!(turn_quarter(img.clone(), r), want, "turn {r}");
+    }
     let d = downscale(&GrayImage::from_fn(6, 3, |x, _| Luma([if x < 3 { 0 } else { 255 }])), 3);
     assert_eq!(d.as_raw(), &vec![0, 255]);
 }
