@@ -15,11 +15,24 @@
 use crate::model::{BBox, OcrPage, Word};
 use image::GrayImage;
 use std::cell::RefCell;
-use tesseract::{PageSegMode, Tesseract};
+use std::ffi::CString;
+use tesseract::plumbing::TessBaseApi;
+use tesseract::PageSegMode;
 
 /// Something that turns a page image into words.
 pub trait Ocr {
-    fn recognize(&mut self, image: &GrayImage, dpi: u32) -> Result<OcrPage, OcrError>;
+    /// Read a page scanned at `dpi`. The engine takes the page: it keeps its
+    /// own copy while it reads, and ours is dropped first, so that one copy
+    /// is alive (8.4 MB at 300 dpi per worker, at the moment of a page's
+    /// peak memory). `again` is shown what was read and says whether the
+    /// page is wanted back, to be read in another orientation; if so it is
+    /// returned, pixel for pixel as given.
+    fn recognize(
+        &mut self,
+        image: GrayImage,
+        dpi: u32,
+        again: &dyn Fn(&OcrPage) -> bool,
+    ) -> Result<(OcrPage, Option<GrayImage>), OcrError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +72,7 @@ pub fn tesseract_threads_limited() -> bool {
 /// English model loaded once.
 pub struct TesseractEngine {
     /// `None` after a failure consumed the engine; re-created on next use.
-    api: Option<Tesseract>,
+    api: Option<TessBaseApi>,
     datapath: Option<String>,
     lang: String,
 }
@@ -72,44 +85,90 @@ impl TesseractEngine {
         Ok(engine)
     }
 
-    fn create(&self) -> Result<Tesseract, OcrError> {
-        let mut api = Tesseract::new(self.datapath.as_deref(), Some(&self.lang))
-            .map_err(|e| OcrError::Init(e.to_string()))?;
-        api.set_page_seg_mode(PageSegMode::PsmAuto);
+    fn create(&self) -> Result<TessBaseApi, OcrError> {
+        let cstr = |s: &str| CString::new(s).map_err(|e| OcrError::Init(e.to_string()));
+        let datapath = self.datapath.as_deref().map(cstr).transpose()?;
+        let lang = cstr(&self.lang)?;
+        let mut api = TessBaseApi::create();
+        api.init_2(datapath.as_deref(), Some(&lang))
+            .map_err(|_| OcrError::Init(format!("no model for language `{}`", self.lang)))?;
+        api.set_page_seg_mode(PageSegMode::PsmAuto.as_tess_page_seg_mode());
         // Tesseract's own warnings would interleave with progress output.
-        let api = api.set_variable("debug_file", "/dev/null").map_err(|e| OcrError::Init(e.to_string()))?;
+        api.set_variable(&cstr("debug_file")?, &cstr("/dev/null")?)
+            .map_err(|_| OcrError::Init("cannot set debug_file".into()))?;
         Ok(api)
     }
 }
 
 impl Ocr for TesseractEngine {
-    fn recognize(&mut self, image: &GrayImage, dpi: u32) -> Result<OcrPage, OcrError> {
+    fn recognize(
+        &mut self,
+        image: GrayImage,
+        dpi: u32,
+        again: &dyn Fn(&OcrPage) -> bool,
+    ) -> Result<(OcrPage, Option<GrayImage>), OcrError> {
         let (w, h) = image.dimensions();
         if w == 0 || h == 0 {
-            return Ok(OcrPage { width: w, height: h, dpi, words: Vec::new() });
+            let page = OcrPage { width: w, height: h, dpi, words: Vec::new() };
+            let back = again(&page).then_some(image);
+            return Ok((page, back));
         }
         if w > 32_000 || h > 32_000 {
             return Err(OcrError::TooLarge(w, h));
         }
-        let api = match self.api.take() {
+        // A failure consumes the engine (Tesseract's state is unknown after
+        // it); it is re-created for the next page.
+        let mut api = match self.api.take() {
             Some(api) => api,
             None => self.create()?,
         };
-        let mut api = api
-            .set_frame(image.as_raw(), w as i32, h as i32, 1, w as i32)
-            .map_err(|e| OcrError::Recognize(e.to_string()))?
-            .set_source_resolution(dpi.clamp(70, 1200) as i32)
-            .recognize()
-            .map_err(|e| OcrError::Recognize(e.to_string()))?;
-        let tsv = api.get_tsv_text(0).map_err(|e| OcrError::Recognize(e.to_string()));
-        // Tesseract keeps the page it read (its copy of the image, the grey
+        api.set_image(image.as_raw(), w as i32, h as i32, 1, w as i32)
+            .map_err(|e| OcrError::Recognize(format!("{e:?}")))?;
+        // Tesseract has its copy: ours would only add to the peak.
+        drop(image);
+        api.set_source_resolution(dpi.clamp(70, 1200) as i32);
+        api.recognize().map_err(|_| OcrError::Recognize("recognition failed".into()))?;
+        let tsv = api
+            .get_tsv_text(0)
+            .map_err(|_| OcrError::Recognize("no text result".into()))?
+            .as_ref()
+            .to_string_lossy()
+            .into_owned();
+        let page = OcrPage { width: w, height: h, dpi, words: parse_tsv(&tsv) };
+        let back = if again(&page) { Some(input_image(&api)?) } else { None };
+        // Tesseract keeps the page it read (its copies of the image, the grey
         // and binary images, the layout and word results: 30–50 MB for a
         // 400-dpi page) until the next image is set, that is through the
         // decoding and preparation of the worker's next page. A 1 x 1 image
         // releases them now (setting an image clears the results).
-        self.api = api.set_frame(&[255], 1, 1, 1, 1).ok();
-        Ok(OcrPage { width: w, height: h, dpi, words: parse_tsv(&tsv?) })
+        if api.set_image(&[255], 1, 1, 1, 1).is_ok() {
+            self.api = Some(api);
+        }
+        Ok((page, back))
     }
+}
+
+/// The page Tesseract was given, copied back out of its input image (an
+/// 8-bit leptonica `Pix`: rows of 32-bit words, the first pixel in the most
+/// significant byte of a word).
+fn input_image(api: &TessBaseApi) -> Result<GrayImage, OcrError> {
+    let lost = || OcrError::Recognize("Tesseract no longer holds the page".into());
+    let pix = api.get_input_image().ok_or_else(lost)?;
+    let raw: &tesseract::plumbing::leptonica_sys::Pix = (*pix).as_ref();
+    let (w, h, wpl) = (raw.w as usize, raw.h as usize, raw.wpl as usize);
+    if raw.d != 8 || raw.data.is_null() || wpl * 4 < w || !raw.colormap.is_null() {
+        return Err(lost());
+    }
+    // SAFETY: `data` is the non-null pixel buffer of a live Pix, which
+    // leptonica allocates as `h` rows of `wpl` 32-bit words; it is borrowed
+    // from the engine, which is not touched while the slice lives.
+    #[allow(unsafe_code)]
+    let words = unsafe { std::slice::from_raw_parts(raw.data as *const u32, wpl * h) };
+    let mut out = Vec::with_capacity(w * h);
+    for row in words.chunks_exact(wpl) {
+        out.extend(row.iter().flat_map(|word| word.to_be_bytes()).take(w));
+    }
+    GrayImage::from_raw(w as u32, h as u32, out).ok_or_else(lost)
 }
 
 thread_local! {
@@ -156,6 +215,17 @@ pub fn parse_tsv(tsv: &str) -> Vec<Word> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_wanted_again_comes_back_pixel_for_pixel() {
+        // An odd width, so that rows end inside a 32-bit word of the Pix.
+        let page = GrayImage::from_fn(203, 61, |x, y| image::Luma([((x * 7 + y * 13) % 256) as u8]));
+        let mut engine = TesseractEngine::new(None, "eng").expect("Tesseract with eng installed");
+        let (_, back) = engine.recognize(page.clone(), 300, &|_| true).unwrap();
+        assert_eq!(back.as_ref(), Some(&page));
+        let (_, back) = engine.recognize(page, 300, &|_| false).unwrap();
+        assert!(back.is_none());
+    }
 
     #[test]
     fn tsv_words_are_parsed() {
