@@ -227,6 +227,11 @@ fn decode_single(format: Format, data: &[u8]) -> Result<DecodedPage, DecodeError
     if format == Format::Jpeg && !jpeg_has_end(data) {
         return Err(DecodeError::Truncated { format });
     }
+    if format == Format::Jpeg {
+        if let Some(page) = decode_jpeg_luma(data) {
+            return Ok(page);
+        }
+    }
     let mut reader = ImageReader::with_format(Cursor::new(data), image_format(format));
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -247,6 +252,40 @@ fn decode_single(format: Format, data: &[u8]) -> Result<DecodedPage, DecodeError
     let (gray, dpi) = square_pixels(gray, x, y);
     let gray = orient(gray, orientation);
     Ok(DecodedPage { image: gray, dpi, file_page: 0 })
+}
+
+/// A YCbCr or grey JPEG (nearly every scan) decoded straight to its luma
+/// plane: the Y channel a colour JPEG stores is already the grey page, and
+/// the chroma planes are never expanded. Through `image` a 400-dpi colour
+/// page was decoded to RGB (45 MB) and then made grey: the largest memory
+/// spike of a batch (massif), above OCR's. `None` for what this path does
+/// not take (RGB- or CMYK-coded JPEGs, or any error, which the `image` path
+/// then reports as it always has).
+fn decode_jpeg_luma(data: &[u8]) -> Option<DecodedPage> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    let options = zune_core::options::DecoderOptions::default()
+        .set_strict_mode(false)
+        .set_max_width(MAX_SIDE as usize)
+        .set_max_height(MAX_SIDE as usize);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(data), options);
+    decoder.decode_headers().ok()?;
+    if !matches!(decoder.input_colorspace()?, ColorSpace::YCbCr | ColorSpace::Luma) {
+        return None;
+    }
+    let (w, h) = decoder.dimensions()?;
+    check_size(w as u64, h as u64).ok()?;
+    decoder.set_options(decoder.options().jpeg_set_out_colorspace(ColorSpace::Luma));
+    let exif = decoder.exif().cloned();
+    let pixels = decoder.decode().ok()?;
+    let gray = GrayImage::from_raw(u32::try_from(w).ok()?, u32::try_from(h).ok()?, pixels)?;
+    let orientation = exif
+        .as_deref()
+        .and_then(image::metadata::Orientation::from_exif_chunk)
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let (x, y) = jpeg_dpi(data, exif.as_deref());
+    let (gray, dpi) = square_pixels(gray, x, y);
+    Some(DecodedPage { image: orient(gray, orientation), dpi, file_page: 0 })
 }
 
 /// Grayscale, with any transparency composited on white paper.

@@ -547,16 +547,68 @@ fn format_is_sniffed_not_taken_from_the_name() {
 fn jpeg_dpi_from_exif_when_jfif_has_no_unit() {
     let t = tempfile::tempdir().unwrap();
     let jpg = jpeg_bytes(&DynamicImage::ImageLuma8(pattern(16, 16)), None);
-    // EXIF: "Exif\0\0" then a TIFF whose first directory says 240 dpi.
+    // EXIF: a TIFF whose first directory says 240 dpi.
     let tiff = tiff_file(&[RawPage { res: Some((240, 2)), ..RawPage::gray8(&pattern(1, 1)) }]);
+    let bytes = with_exif(&jpg, &tiff);
+    assert_eq!(jpeg_dpi(&bytes, None), (None, None), "the encoder's JFIF header states no unit");
+    let p = write(t.path(), "exif.jpg", &bytes);
+    assert_eq!(only_page(&p).dpi, 240);
+}
+
+/// `jpg` with an APP1 EXIF segment holding `tiff` right after the
+/// start-of-image marker.
+fn with_exif(jpg: &[u8], tiff: &[u8]) -> Vec<u8> {
     let mut app1 = b"Exif\0\0".to_vec();
-    app1.extend_from_slice(&tiff);
+    app1.extend_from_slice(tiff);
     let mut bytes = jpg[..2].to_vec();
     bytes.extend_from_slice(&[0xFF, 0xE1]);
     bytes.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
     bytes.extend_from_slice(&app1);
     bytes.extend_from_slice(&jpg[2..]);
-    assert_eq!(jpeg_dpi(&bytes, None), (None, None), "the encoder's JFIF header states no unit");
-    let p = write(t.path(), "exif.jpg", &bytes);
-    assert_eq!(only_page(&p).dpi, 240);
+    bytes
+}
+
+#[test]
+fn a_colour_jpeg_is_read_as_its_luma_plane() {
+    // Paper, grey print and a band of blue ink.
+    let rgb = image::RgbImage::from_fn(96, 64, |x, y| match (x, y) {
+        (_, 0..=15) => image::Rgb([250, 250, 248]),
+        (_, 16..=31) => image::Rgb([60, 60, 60]),
+        (0..=47, _) => image::Rgb([30, 50, 170]),
+        _ => image::Rgb([235, 235, 235]),
+    });
+    let jpg = jpeg_bytes(&DynamicImage::ImageRgb8(rgb), Some(300));
+    let luma = decode_jpeg_luma(&jpg).expect("a YCbCr JPEG takes the luma path");
+    let via_rgb = image::load_from_memory(&jpg).unwrap().to_luma8();
+    assert_eq!(luma.image.dimensions(), via_rgb.dimensions());
+    assert_eq!(luma.dpi, 300);
+    let at = |img: &GrayImage, x, y| i32::from(img.get_pixel(x, y).0[0]);
+    for (x, y) in [(10, 5), (80, 20), (70, 50)] {
+        // Grey is grey whichever way: the stored Y, or RGB made grey.
+        assert!((at(&luma.image, x, y) - at(&via_rgb, x, y)).abs() <= 2, "pixel ({x}, {y})");
+    }
+    // Blue ink stays ink: dark on light paper.
+    assert!(at(&luma.image, 20, 50) < 100 && at(&luma.image, 70, 50) > 200);
+}
+
+#[test]
+fn a_grey_jpeg_reads_as_the_image_crate_reads_it() {
+    let jpg = jpeg_bytes(&DynamicImage::ImageLuma8(pattern(40, 30)), None);
+    let t = tempfile::tempdir().unwrap();
+    let p = write(t.path(), "g.jpg", &jpg);
+    assert_eq!(only_page(&p).image, image::load_from_memory(&jpg).unwrap().to_luma8());
+}
+
+#[test]
+fn jpeg_exif_orientation_is_applied() {
+    let t = tempfile::tempdir().unwrap();
+    let img = pattern(40, 24);
+    let jpg = jpeg_bytes(&DynamicImage::ImageLuma8(img.clone()), None);
+    let upright = only_page(&write(t.path(), "a.jpg", &jpg)).image;
+    // EXIF Orientation 3: the stored image is upside down.
+    // A little-endian TIFF directory of one entry: tag 274, SHORT, 1, value 3.
+    let mut exif = b"II*\0\x08\0\0\0\x01\0".to_vec();
+    exif.extend_from_slice(&[0x12, 0x01, 3, 0, 1, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0]);
+    let turned = only_page(&write(t.path(), "b.jpg", &with_exif(&jpg, &exif))).image;
+    assert_eq!(turned, image::imageops::rotate180(&upright));
 }
