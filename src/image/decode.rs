@@ -1,6 +1,8 @@
 //! File formats → 8-bit grayscale pages.
 //!
-//! PNG and JPEG go through the `image` crate, TIFF through the `tiff` crate.
+//! PNG and JPEG go through the `image` crate, TIFF through the `tiff` crate;
+//! a YCbCr or grey JPEG (nearly every scanned one) goes to `zune-jpeg`, the
+//! decoder under `image`, directly, for its luma plane alone.
 //! Resolution is read here from the file's own fields (TIFF XResolution and
 //! ResolutionUnit, PNG pHYs, JPEG JFIF density or EXIF), because the `image`
 //! crate does not report it.
