@@ -544,25 +544,26 @@ pub(crate) fn ocr_upright(
     dpi: u32,
 ) -> Result<(crate::model::OcrPage, u32, u32), ocr::OcrError> {
     let (first, back) = engine.recognize(image, dpi, &|page| !reads_well(page))?;
+    let Some(mut image) = back else { return Ok((first, 0, 1)) };
     let mut passes = 1;
     let mut best = (extract::text_quality(&first), first, 0u32);
-    let mut image = back;
     let mut turned_by = 0u32;
-    let mut turns = [180u32, 90, 270].into_iter().peekable();
-    // Until a pass reads well (the engine then keeps the page) or every
-    // orientation has been tried.
-    while let Some(page) = image.take() {
-        let Some(rot) = turns.next() else { break };
-        let page = crate::image::prepare::turn_quarter(page, rot + 360 - turned_by);
+    const TURNS: [u32; 3] = [180, 90, 270];
+    for (i, rot) in TURNS.into_iter().enumerate() {
+        image = crate::image::prepare::turn_quarter(image, rot + 360 - turned_by);
         turned_by = rot;
-        let more = turns.peek().is_some();
-        let (read, back) = engine.recognize(page, dpi, &|read| more && !reads_well(read))?;
+        let last = i + 1 == TURNS.len();
+        let (read, back) = engine.recognize(image, dpi, &|read| !last && !reads_well(read))?;
         passes += 1;
         let q = extract::text_quality(&read);
         if q > best.0 {
             best = (q, read, rot);
         }
-        image = back;
+        // The engine keeps the page once a pass reads well, or after the last.
+        match back {
+            Some(page) => image = page,
+            None => break,
+        }
     }
     Ok((best.1, best.2, passes))
 }

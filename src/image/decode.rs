@@ -246,14 +246,17 @@ fn decode_single(format: Format, data: &[u8]) -> Result<DecodedPage, DecodeError
     let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
     let exif = if format == Format::Jpeg { decoder.exif_metadata().ok().flatten() } else { None };
     let img = DynamicImage::from_decoder(decoder).map_err(|e| image_error(format, e))?;
-    let gray = flatten_to_gray(img);
-    let (x, y) = match format {
+    let dpi = match format {
         Format::Png => png_dpi(data),
         _ => jpeg_dpi(data, exif.as_deref()),
     };
+    Ok(single_page(flatten_to_gray(img), dpi, orientation))
+}
+
+/// A PNG or JPEG page with square pixels, upright as its metadata says.
+fn single_page(gray: GrayImage, (x, y): (Option<f64>, Option<f64>), o: image::metadata::Orientation) -> DecodedPage {
     let (gray, dpi) = square_pixels(gray, x, y);
-    let gray = orient(gray, orientation);
-    Ok(DecodedPage { image: gray, dpi, file_page: 0 })
+    DecodedPage { image: orient(gray, o), dpi, file_page: 0 }
 }
 
 /// A YCbCr or grey JPEG (nearly every scan) decoded straight to its luma
@@ -285,9 +288,7 @@ fn decode_jpeg_luma(data: &[u8]) -> Option<DecodedPage> {
         .as_deref()
         .and_then(image::metadata::Orientation::from_exif_chunk)
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let (x, y) = jpeg_dpi(data, exif.as_deref());
-    let (gray, dpi) = square_pixels(gray, x, y);
-    Some(DecodedPage { image: orient(gray, orientation), dpi, file_page: 0 })
+    Some(single_page(gray, jpeg_dpi(data, exif.as_deref()), orientation))
 }
 
 /// Grayscale, with any transparency composited on white paper.

@@ -135,7 +135,7 @@ impl Ocr for TesseractEngine {
             .to_string_lossy()
             .into_owned();
         let page = OcrPage { width: w, height: h, dpi, words: parse_tsv(&tsv) };
-        let back = if again(&page) { Some(input_image(&api)?) } else { None };
+        let back = if again(&page) { Some(input_image(&api, w, h)?) } else { None };
         // Tesseract keeps the page it read (its copies of the image, the grey
         // and binary images, the layout and word results: 30–50 MB for a
         // 400-dpi page) until the next image is set, that is through the
@@ -150,12 +150,15 @@ impl Ocr for TesseractEngine {
 
 /// The page Tesseract was given, copied back out of its input image (an
 /// 8-bit leptonica `Pix`: rows of 32-bit words, the first pixel in the most
-/// significant byte of a word).
-fn input_image(api: &TessBaseApi) -> Result<GrayImage, OcrError> {
+/// significant byte of a word), which must be the `w` x `h` page it was given.
+fn input_image(api: &TessBaseApi, w: u32, h: u32) -> Result<GrayImage, OcrError> {
     let lost = || OcrError::Recognize("Tesseract no longer holds the page".into());
     let pix = api.get_input_image().ok_or_else(lost)?;
     let raw: &tesseract::plumbing::leptonica_sys::Pix = (*pix).as_ref();
-    let (w, h, wpl) = (raw.w as usize, raw.h as usize, raw.wpl as usize);
+    if (raw.w, raw.h) != (w, h) {
+        return Err(lost());
+    }
+    let (w, h, wpl) = (w as usize, h as usize, raw.wpl as usize);
     if raw.d != 8 || raw.data.is_null() || wpl * 4 < w || !raw.colormap.is_null() {
         return Err(lost());
     }
