@@ -238,6 +238,8 @@ fn normalise_path(p: &str) -> String {
 struct Compared {
     /// Truth-side concrete path.
     path: String,
+    /// Export-side concrete path, when the export has the value's item.
+    export_path: Option<String>,
     ok: bool,
     expected: Value,
     got: Value,
@@ -252,7 +254,7 @@ fn join(path: &str, key: &str) -> String {
 }
 
 /// Compares a truth value with an export value; every compared leaf goes to `out`.
-fn compare(t: Option<&Value>, e: Option<&Value>, path: &str, excluded: &[String], out: &mut Vec<Compared>) {
+fn compare(t: Option<&Value>, e: Option<&Value>, path: &str, epath: Option<&str>, excluded: &[String], out: &mut Vec<Compared>) {
     if excluded.iter().any(|x| path_compatible(path, x) && path.len() >= x.len()) {
         return;
     }
@@ -274,7 +276,7 @@ fn compare(t: Option<&Value>, e: Option<&Value>, path: &str, excluded: &[String]
             if path.is_empty() && matches!(k.as_str(), "chart_id" | "status" | "flags") {
                 continue;
             }
-            compare(tm.get(k), em.get(k), &join(path, k), excluded, out);
+            compare(tm.get(k), em.get(k), &join(path, k), epath.map(|p| join(p, k)).as_deref(), excluded, out);
         }
         return;
     }
@@ -286,7 +288,11 @@ fn compare(t: Option<&Value>, e: Option<&Value>, path: &str, excluded: &[String]
         for (ti, ei) in match_items(&list, ta, ea) {
             // Unmatched export items are compared under a path past the truth's list.
             let idx = ti.unwrap_or_else(|| ta.len() + ei.unwrap_or(0));
-            compare(ti.map(|i| &ta[i]), ei.map(|i| &ea[i]), &format!("{path}[{idx}]"), excluded, out);
+            let item_epath = match (epath, ei) {
+                (Some(p), Some(j)) => Some(format!("{p}[{j}]")),
+                _ => None,
+            };
+            compare(ti.map(|i| &ta[i]), ei.map(|i| &ea[i]), &format!("{path}[{idx}]"), item_epath.as_deref(), excluded, out);
         }
         return;
     }
@@ -299,6 +305,7 @@ fn compare(t: Option<&Value>, e: Option<&Value>, path: &str, excluded: &[String]
     };
     out.push(Compared {
         path: path.to_string(),
+        export_path: epath.filter(|_| e.is_some()).map(str::to_string),
         ok,
         expected: t.cloned().unwrap_or(Value::Null),
         got: e.cloned().unwrap_or(Value::Null),
@@ -385,7 +392,7 @@ pub fn evaluate(truth: &[Value], exported: &[Value]) -> Report {
             .filter_map(|f| flag_str(f, "field"))
             .collect();
         let mut compared = Vec::new();
-        compare(Some(t), e, "", &excluded, &mut compared);
+        compare(Some(t), e, "", Some(""), &excluded, &mut compared);
         if accepted {
             r.silent.accepted_charts += 1;
         }

@@ -85,14 +85,61 @@ pub struct PageRef {
 }
 
 /// Where a value was read: file, page, box on the page and OCR confidence.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
     pub page: u32,
     pub file: String,
     pub file_page: u32,
     pub bbox: BBox,
-    /// Mean OCR confidence of the words of the value, 0–100.
+    /// Confidence of the value, 0–100: the mean OCR confidence of its words,
+    /// or, when reads of it agree, the highest of theirs.
     pub conf: f32,
+    /// Every read of a value that was read more than once (the page's read
+    /// first), with its outcome; empty when the page's read was sure.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<Read>,
+}
+
+/// One reading of a value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Read {
+    pub how: ReadHow,
+    /// The text as this read saw it.
+    pub text: String,
+    /// Mean confidence of its words, 0–100.
+    pub conf: f32,
+    pub outcome: ReadOutcome,
+}
+
+/// How a value was read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadHow {
+    /// With the whole page.
+    Page,
+    /// Its box cut out and read on its own (single-line or block segmentation).
+    Region,
+    /// Its box cut out, enlarged twice and read on its own.
+    RegionEnlarged,
+}
+
+/// What a read says of the value kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadOutcome {
+    /// It reads the value kept.
+    Agrees,
+    /// It reads another value that passes the type's checks.
+    Differs,
+    /// It fails the type's checks.
+    Fails,
+}
+
+impl Provenance {
+    /// Two reads that pass the value's checks disagree.
+    pub fn reads_disagree(&self) -> bool {
+        self.reads.iter().any(|r| r.outcome == ReadOutcome::Differs)
+    }
 }
 
 /// A normalised value as it is stored and exported.

@@ -11,14 +11,15 @@
 //! it is recorded with its file and page, and the batch goes on.
 
 use crate::discover::{self, Chart};
-use crate::extract::{self, PageExtract, PageFacts};
+use crate::extract::{self, second, PageExtract, PageFacts};
 use crate::model::{ChartResult, ChartStatus, FlagCode, PageRef, SourceFile};
 use crate::normalize;
-use crate::ocr::{self, Ocr};
+use crate::ocr;
 use crate::pipeline::Pipeline;
 use crate::progress::{self, Progress};
 use crate::store::{self, BatchCounts, BatchInfo, Store};
 use crate::validate;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::panic::AssertUnwindSafe;
@@ -62,6 +63,8 @@ pub struct StageTimes {
     /// again in another orientation.
     pub ocr_pages: AtomicU64,
     pub ocr_retries: AtomicU64,
+    /// Boxes of doubtful values read again on their own.
+    pub ocr_rereads: AtomicU64,
 }
 
 impl StageTimes {
@@ -93,6 +96,8 @@ pub struct Summary {
     /// Pages OCR'd, and extra OCR passes for orientation.
     pub ocr_pages: u64,
     pub ocr_retries: u64,
+    /// Boxes of doubtful values read again on their own.
+    pub ocr_rereads: u64,
     /// Problems found while walking the archive (path + reason).
     pub discover_problems: Vec<String>,
     /// Charts that failed as a whole, with the reason.
@@ -147,8 +152,8 @@ impl Summary {
         s.push('\n');
         let _ = writeln!(
             s,
-            "ocr: {} pages, {} extra passes on pages read again in another orientation",
-            self.ocr_pages, self.ocr_retries
+            "ocr: {} pages, {} extra passes on pages read again in another orientation, {} value boxes read again",
+            self.ocr_pages, self.ocr_retries, self.ocr_rereads
         );
         s
     }
@@ -320,6 +325,7 @@ pub fn run(cfg: &RunConfig) -> Result<Summary, RunError> {
     summary.stages = ctx.times.seconds();
     summary.ocr_pages = ctx.times.ocr_pages.load(Ordering::Relaxed);
     summary.ocr_retries = ctx.times.ocr_retries.load(Ordering::Relaxed);
+    summary.ocr_rereads = ctx.times.ocr_rereads.load(Ordering::Relaxed);
     Ok(summary)
 }
 
@@ -441,21 +447,17 @@ fn read_page(ctx: &Ctx, page: crate::image::DecodedPage, at: PageRef) -> Result<
     let prepared = crate::image::prepare(page.image, page.dpi);
     StageTimes::add(&ctx.times.prepare, t);
     let t = Instant::now();
-    let read = recognize(prepared)?;
-    let (ocr_page, facts) = match read {
-        PageRead::Unreadable => return Ok(extract::unreadable_page(at)),
-        PageRead::Blank(facts) => return Ok(extract::blank_page(at, facts)),
-        PageRead::Text { ocr, facts, passes } => {
+    match recognize(prepared, ctx.pipeline, &at, &ctx.norm)? {
+        PageRead::Unreadable => Ok(extract::unreadable_page(at)),
+        PageRead::Blank(facts) => Ok(extract::blank_page(at, facts)),
+        PageRead::Text { extract, passes, rereads, .. } => {
             StageTimes::add(&ctx.times.ocr, t);
             ctx.times.ocr_pages.fetch_add(1, Ordering::Relaxed);
             ctx.times.ocr_retries.fetch_add(passes as u64 - 1, Ordering::Relaxed);
-            (ocr, facts)
+            ctx.times.ocr_rereads.fetch_add(rereads as u64, Ordering::Relaxed);
+            Ok(extract)
         }
-    };
-    let t = Instant::now();
-    let x = extract::extract_page(ctx.pipeline, at, &ocr_page, facts, &ctx.norm);
-    StageTimes::add(&ctx.times.extract, t);
-    Ok(x)
+    }
 }
 
 /// What a prepared page turned out to be.
@@ -464,15 +466,22 @@ enum PageRead {
     Unreadable,
     /// The back of a sheet.
     Blank(PageFacts),
-    /// Text, read upright after `passes` OCR passes.
-    Text { ocr: crate::model::OcrPage, facts: PageFacts, passes: u32 },
+    /// Text, read upright after `passes` OCR passes, extracted, its doubtful
+    /// values read again from their boxes (`rereads` boxes read).
+    Text { ocr: crate::model::OcrPage, extract: PageExtract, passes: u32, rereads: u32 },
 }
 
-/// Decide whether a prepared page holds text and, if so, OCR it upright.
-/// The one place the run and `chartmill inspect` share, so that what an
-/// operator inspects is what a batch reads. Takes the page: OCR turns it in
-/// place for another orientation instead of copying it.
-fn recognize(prepared: crate::image::Prepared) -> Result<PageRead, ocr::OcrError> {
+/// Decide whether a prepared page holds text and, if so, OCR it upright,
+/// extract it and read its doubtful values again. The one place the run
+/// and `chartmill inspect` share, so that what an operator inspects is what
+/// a batch reads. Takes the page: OCR turns it in place for another
+/// orientation instead of copying it.
+fn recognize(
+    prepared: crate::image::Prepared,
+    pipeline: &Pipeline,
+    at: &PageRef,
+    norm: &normalize::Context,
+) -> Result<PageRead, ocr::OcrError> {
     let facts = PageFacts { rotation: prepared.rotation, skew: prepared.skew_deg, ink_fraction: prepared.ink_fraction };
     // A black smear or pure noise: no page of text is this dark, and
     // Tesseract would spend minutes on it.
@@ -485,9 +494,31 @@ fn recognize(prepared: crate::image::Prepared) -> Result<PageRead, ocr::OcrError
     if prepared.ink_fraction > MAX_TEXT_INK {
         return Ok(PageRead::Unreadable);
     }
-    let (ocr, extra_rotation, passes) = ocr::with_thread_engine(|engine| ocr_upright(engine, prepared.image, prepared.dpi))??;
-    let facts = PageFacts { rotation: (facts.rotation + extra_rotation) % 360, ..facts };
-    Ok(PageRead::Text { ocr, facts, passes })
+    let dpi = prepared.dpi;
+    // The reading that is kept is extracted while Tesseract still holds the
+    // page, so that the boxes of its doubtful values can be cut out of it.
+    let extracted: RefCell<Option<(PageExtract, Vec<second::Request>)>> = RefCell::new(None);
+    let regions = |page: &crate::model::OcrPage| {
+        let x = extract::extract_page(pipeline, at.clone(), page, facts, norm);
+        let requests = second::requests(&x, page.width, page.height);
+        let boxes = requests.iter().map(|r| r.region).collect();
+        *extracted.borrow_mut() = Some((x, requests));
+        boxes
+    };
+    ocr::with_thread_engine(|engine| {
+        let up = ocr::orient::upright(engine, prepared.image, dpi, &regions)?;
+        let (mut x, requests) = extracted
+            .take()
+            .unwrap_or_else(|| (extract::extract_page(pipeline, at.clone(), &up.page, facts, norm), Vec::new()));
+        x.info.rotation = (facts.rotation + up.rotation) % 360;
+        let values = |i: usize| second::first_read(&x, &requests[i]);
+        let readings = ocr::reread::read_regions(engine, &requests, up.regions, dpi, &|i, readings| {
+            values(i).is_some_and(|v| second::settled(v, readings, norm))
+        })?;
+        let rereads = readings.iter().map(Vec::len).sum::<usize>() as u32;
+        second::apply(&mut x, &requests, readings, norm);
+        Ok(PageRead::Text { ocr: up.page, extract: x, passes: up.passes, rereads })
+    })?
 }
 
 /// Give the memory of the page just finished back to the system. A page's
@@ -524,58 +555,6 @@ fn is_dark(img: &image::GrayImage) -> bool {
     sum / n.max(1) < 110
 }
 
-/// Share of confident words under which a page is tried in other orientations.
-const UPRIGHT_MIN_SHARE: f32 = 0.5;
-
-/// OCR a page; when little of what is read is confident text, the page is
-/// probably upside down or sideways: try the other orientations and keep the
-/// one that reads best. Returns the page read, the extra clockwise rotation
-/// applied, and the number of OCR passes spent.
-///
-/// One copy of the page is alive while Tesseract reads: the engine takes
-/// it and hands it back only when it is to be read again, and it is turned
-/// from one orientation to the next (half turns in place). Holding the
-/// upright page beside a turned copy, or our copy beside Tesseract's, made
-/// a page's peak memory 8.4 MB higher at 300 dpi (massif), and the peaks of
-/// two workers together set the peak of a long batch.
-pub(crate) fn ocr_upright(
-    engine: &mut impl Ocr,
-    image: image::GrayImage,
-    dpi: u32,
-) -> Result<(crate::model::OcrPage, u32, u32), ocr::OcrError> {
-    let (first, back) = engine.recognize(image, dpi, &|page| !reads_well(page))?;
-    let Some(mut image) = back else { return Ok((first, 0, 1)) };
-    let mut passes = 1;
-    let mut best = (extract::text_quality(&first), first, 0u32);
-    let mut turned_by = 0u32;
-    const TURNS: [u32; 3] = [180, 90, 270];
-    for (i, rot) in TURNS.into_iter().enumerate() {
-        image = crate::image::prepare::turn_quarter(image, rot + 360 - turned_by);
-        turned_by = rot;
-        let last = i + 1 == TURNS.len();
-        let (read, back) = engine.recognize(image, dpi, &|read| !last && !reads_well(read))?;
-        passes += 1;
-        let q = extract::text_quality(&read);
-        if q > best.0 {
-            best = (q, read, rot);
-        }
-        // The engine keeps the page once a pass reads well, or after the last.
-        match back {
-            Some(page) => image = page,
-            None => break,
-        }
-    }
-    Ok((best.1, best.2, passes))
-}
-
-fn reads_well(page: &crate::model::OcrPage) -> bool {
-    let total = page.words.len();
-    if total < 10 {
-        return false;
-    }
-    extract::meaningful_words(page) as f32 >= UPRIGHT_MIN_SHARE * total as f32
-}
-
 /// Flag counts of a summary as a map for printing and JSON.
 pub fn flag_counts(counts: &BatchCounts) -> BTreeMap<&'static str, u64> {
     counts.flags.iter().map(|(c, n)| (FlagCode::as_str(*c), *n)).collect()
@@ -594,12 +573,12 @@ pub fn inspect_page(pipeline: &Pipeline, path: &Path, page_index: u32) -> anyhow
     let prepared = crate::image::prepare(page.image, page.dpi);
     let at = PageRef { page: page_index + 1, file: path.display().to_string(), file_page: page.file_page };
     let note = format!("ink {:.4}, blank {}, dark {}", prepared.ink_fraction, prepared.blank, is_dark(&prepared.image));
-    let (ocr_page, facts) = match recognize(prepared)? {
+    let norm = normalize::Context { today: chrono::Local::now().date_naive() };
+    let (ocr_page, x) = match recognize(prepared, pipeline, &at, &norm)? {
         PageRead::Unreadable => return Ok((vec![note], extract::unreadable_page(at))),
         PageRead::Blank(facts) => return Ok((vec![note], extract::blank_page(at, facts))),
-        PageRead::Text { ocr, facts, .. } => (ocr, facts),
+        PageRead::Text { ocr, extract, .. } => (ocr, extract),
     };
-    let norm = normalize::Context { today: chrono::Local::now().date_naive() };
     let rows = extract::layout::rows(extract::layout::tokens(&ocr_page.words));
     let lines = rows
         .iter()
@@ -608,66 +587,5 @@ pub fn inspect_page(pipeline: &Pipeline, path: &Path, page_index: u32) -> anyhow
             format!("y={:>5} {}", r.bbox.y, words.join(" "))
         })
         .collect();
-    Ok((lines, extract::extract_page(pipeline, at, &ocr_page, facts, &norm)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{BBox, OcrPage, Word};
-
-    /// Reads good text only when the page's one dark pixel is top-left, that
-    /// is when the page is upright; junk otherwise. Counts its passes.
-    struct Fake {
-        passes: u32,
-    }
-
-    impl Ocr for Fake {
-        fn recognize(
-            &mut self,
-            image: image::GrayImage,
-            dpi: u32,
-            again: &dyn Fn(&OcrPage) -> bool,
-        ) -> Result<(OcrPage, Option<image::GrayImage>), ocr::OcrError> {
-            self.passes += 1;
-            let upright = image.get_pixel(0, 0).0[0] == 0;
-            let (text, conf) = if upright { ("Medication", 92.0) } else { ("~.", 20.0) };
-            let words = (0..20)
-                .map(|i| Word { text: text.into(), bbox: BBox { x: 0, y: i * 10, w: 50, h: 8 }, conf, block: 1, par: 1, line: i })
-                .collect();
-            let page = OcrPage { width: image.width(), height: image.height(), dpi, words };
-            let back = again(&page).then_some(image);
-            Ok((page, back))
-        }
-    }
-
-    fn page_turned(rotation: u32) -> image::GrayImage {
-        let mut img = image::GrayImage::from_pixel(40, 30, image::Luma([255]));
-        img.put_pixel(0, 0, image::Luma([0]));
-        match rotation {
-            90 => image::imageops::rotate90(&img),
-            180 => image::imageops::rotate180(&img),
-            270 => image::imageops::rotate270(&img),
-            _ => img,
-        }
-    }
-
-    #[test]
-    fn an_upright_page_is_read_once() {
-        let mut fake = Fake { passes: 0 };
-        let (page, rot, passes) = ocr_upright(&mut fake, page_turned(0), 300).unwrap();
-        assert_eq!((rot, passes, fake.passes), (0, 1, 1));
-        assert_eq!(page.words[0].text, "Medication");
-    }
-
-    #[test]
-    fn a_turned_page_is_read_again_until_it_reads_well() {
-        // A page turned clockwise by r needs the remaining turn (360 - r).
-        for (turned, fix, passes) in [(180, 180, 2), (270, 90, 3), (90, 270, 4)] {
-            let mut fake = Fake { passes: 0 };
-            let (page, rot, n) = ocr_upright(&mut fake, page_turned(turned), 300).unwrap();
-            assert_eq!((rot, n, fake.passes), (fix, passes, passes), "page turned {turned}");
-            assert_eq!(page.words[0].text, "Medication");
-        }
-    }
+    Ok((lines, x))
 }

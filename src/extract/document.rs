@@ -179,7 +179,7 @@ mod tests {
             kind,
             raw: String::new(),
             error: None,
-            prov: Provenance { page: 1, file: "f".into(), file_page: 0, bbox: Default::default(), conf: 90.0 },
+            prov: Provenance { page: 1, file: "f".into(), file_page: 0, bbox: Default::default(), conf: 90.0, reads: Vec::new() },
         }
     }
 

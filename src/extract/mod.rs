@@ -21,6 +21,7 @@
 
 pub mod document;
 pub mod layout;
+pub mod second;
 
 use crate::model::{BBox, FieldValue, OcrPage, PageInfo, PageRef, PageStatus, Provenance, RecordKind, RecordRef, Value};
 use crate::normalize::{self, Normalized};
@@ -91,6 +92,10 @@ pub fn text_quality(ocr: &OcrPage) -> f32 {
         .sum::<usize>() as f32
 }
 
+/// The error of a field whose label stands on the page with no value beside
+/// or below it (validation flags it `missing_field`, required or not).
+pub const LABEL_WITHOUT_VALUE: &str = "label found with no value beside it";
+
 /// Ink above this share of the page makes a text-less page unreadable, not blank.
 const BLANK_MAX_INK: f32 = 0.01;
 
@@ -133,7 +138,7 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
                 kind: ValueType::Text,
                 raw: String::new(),
                 error: Some(format!("{missed} line(s) below the table could not be read as rows")),
-                prov: Provenance { page: info.at.page, file: info.at.file.clone(), file_page: info.at.file_page, bbox: BBox::default(), conf: 0.0 },
+                prov: Provenance { page: info.at.page, file: info.at.file.clone(), file_page: info.at.file_page, bbox: BBox::default(), conf: 0.0, reads: Vec::new() },
             });
         }
         for row in rows_read {
@@ -159,7 +164,7 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
             kind: ValueType::Text,
             raw: String::new(),
             error: Some("no table row could be read on this page".to_string()),
-            prov: Provenance { page: info.at.page, file: info.at.file.clone(), file_page: info.at.file_page, bbox: BBox::default(), conf: 0.0 },
+            prov: Provenance { page: info.at.page, file: info.at.file.clone(), file_page: info.at.file_page, bbox: BBox::default(), conf: 0.0, reads: Vec::new() },
         });
     }
     let scope = Scope::new(pipeline, doc);
@@ -174,10 +179,16 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
             used[h.row][t] = true;
         }
     }
+    // Labels of the document found with nothing beside or below them: the
+    // first one of each field, kept when no other label of it has a value.
+    let mut empty: Vec<Option<&Hit>> = vec![None; scope.entries.len()];
     for h in &hits {
         let entry = &scope.entries[h.entry];
         let toks = value_tokens(&page, &hits, h, entry.kind, &used);
         if toks.is_empty() {
+            if entry.doc && entry.report_empty && empty[h.entry].is_none() {
+                empty[h.entry] = Some(h);
+            }
             continue;
         }
         if entry.header {
@@ -194,9 +205,22 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
         }
     }
     for (i, b) in best.into_iter().enumerate() {
+        let e = &scope.entries[i];
         if let Some((_, _, toks)) = b {
-            let e = &scope.entries[i];
             out.fields.extend(values_for(&e.path, e.kind, &toks, &info.at, ctx));
+        } else if let Some(h) = empty[i] {
+            // Never silently absent: an empty label is a value to look at.
+            let label: Vec<&Token> = rows[h.row].tokens[h.start..h.end].iter().collect();
+            let (bbox, _) = layout::span(&label);
+            out.fields.push(FieldValue {
+                path: e.path.clone(),
+                field: e.path.clone(),
+                value: None,
+                kind: e.kind,
+                raw: String::new(),
+                error: Some(LABEL_WITHOUT_VALUE.to_string()),
+                prov: Provenance { page: info.at.page, file: info.at.file.clone(), file_page: info.at.file_page, bbox, conf: 0.0, reads: Vec::new() },
+            });
         }
     }
     out.info = info;
@@ -290,6 +314,9 @@ struct Entry {
     labels: Vec<String>,
     header: bool,
     doc: bool,
+    /// A label of it found with no value is reported (the field is not
+    /// marked `may_be_blank` in the pipeline).
+    report_empty: bool,
 }
 
 struct Scope {
@@ -306,6 +333,7 @@ impl Scope {
                     e.header = true;
                 } else {
                     e.doc = true;
+                    e.report_empty = !f.may_be_blank;
                 }
                 for l in labels {
                     if !e.labels.contains(&l) {
@@ -313,7 +341,14 @@ impl Scope {
                     }
                 }
             } else {
-                entries.push(Entry { path: f.path.clone(), kind: f.value_type, labels, header: is_header, doc: !is_header });
+                entries.push(Entry {
+                    path: f.path.clone(),
+                    kind: f.value_type,
+                    labels,
+                    header: is_header,
+                    doc: !is_header,
+                    report_empty: !f.may_be_blank,
+                });
             }
         }
         Scope { entries }
@@ -544,11 +579,13 @@ fn looks_like_code_line(toks: &[&Token]) -> bool {
             None => return false,
         }
     }
-    let f = first.trim_end_matches([',', '-', ':']);
-    let mut chars = f.chars();
-    let c0 = chars.next();
+    // Marks OCR makes of specks (`E£11.9`) do not end the list: the line is
+    // taken, and fails its code's grammar rather than vanish.
+    let f: String = first.trim_end_matches([',', '-', ':']).chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').collect();
+    let c0 = f.chars().next();
     let digits = f.chars().filter(|c| c.is_ascii_digit()).count();
-    f.len() >= 3 && f.len() <= 9 && digits >= 1 && c0.is_some_and(|c| c.is_ascii_alphanumeric()) && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+    let marks = first.chars().filter(|c| !c.is_ascii()).count();
+    f.len() >= 3 && f.len() <= 9 && digits >= 1 && marks <= 1 && c0.is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
 /// The raw text of a value: tokens joined by spaces, rows by newlines.
@@ -570,7 +607,7 @@ fn raw_text(toks: &[&Token]) -> String {
 pub fn values_for(path: &str, kind: ValueType, toks: &[&Token], at: &PageRef, ctx: &normalize::Context) -> Vec<FieldValue> {
     let raw = raw_text(toks);
     let (bbox, conf) = layout::span(toks);
-    field_values(path, kind, &raw, Provenance { page: at.page, file: at.file.clone(), file_page: at.file_page, bbox, conf }, ctx)
+    field_values(path, kind, &raw, Provenance { page: at.page, file: at.file.clone(), file_page: at.file_page, bbox, conf, reads: Vec::new() }, ctx)
 }
 
 /// Normalise `raw` as `kind` for the field at `path` (which may still hold `[]`).
@@ -1017,6 +1054,35 @@ mod regression {
         ]);
         assert_eq!(x.rows.len(), 1, "{:?}", x.fields);
         assert_eq!(x.info.doc_type.as_deref(), Some("medication_list"));
+    }
+
+    #[test]
+    fn a_label_without_a_value_is_never_silently_absent() {
+        // NPI is optional: its label with nothing beside or below it is
+        // still reported, so that a value that was there is not lost.
+        let x = run(&[
+            (900, 100, "PROGRESS NOTE"),
+            (100, 300, "Date of Service: 11/02/1998"),
+            (1300, 300, "NPI:"),
+            (100, 420, "Provider: John R. Miller, MD"),
+        ]);
+        let npi = x.fields.iter().find(|v| v.path == "encounters[].npi").expect("the empty label is a value");
+        assert!(npi.value.is_none());
+        assert_eq!(npi.error.as_deref(), Some(LABEL_WITHOUT_VALUE));
+    }
+
+    #[test]
+    fn a_diagnosis_line_with_a_stray_mark_is_kept_and_fails() {
+        let x = run(&[
+            (900, 100, "PROGRESS NOTE"),
+            (100, 300, "Date of Service: 11/02/2018"),
+            (100, 400, "Assessment:"),
+            (140, 450, "I10 Essential hypertension"),
+            (140, 500, "E£11.9 Type 2 diabetes mellitus"),
+        ]);
+        let dx = x.fields.iter().find(|v| v.field == "encounters[].diagnoses").expect("diagnoses");
+        assert!(dx.raw.contains("E£11.9"), "{:?}", dx.raw);
+        assert!(dx.error.is_some(), "the whole list fails rather than lose a line");
     }
 
     #[test]

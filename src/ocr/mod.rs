@@ -9,8 +9,17 @@
 //! Without it each engine starts an OpenMP team per call and a 2-core batch
 //! ran 5 times slower, most of it in the kernel (`bench/throughput.sh`).
 //!
+//! A page is read whole first ([`Ocr::recognize`]); what it is then read
+//! again from is cut out of Tesseract's own copy of the page before that
+//! copy is released ([`Keep`]): the whole page, to read it in another
+//! orientation ([`orient`]), or the boxes of doubtful values, each read
+//! again on its own ([`Ocr::read_region`], [`reread`]).
+//!
 //! The [`Ocr`] trait lets later stages be unit-tested with a fake engine;
 //! end-to-end tests always use the real one.
+
+pub mod orient;
+pub mod reread;
 
 use crate::model::{BBox, OcrPage, Word};
 use image::GrayImage;
@@ -19,20 +28,52 @@ use std::ffi::CString;
 use tesseract::plumbing::TessBaseApi;
 use tesseract::PageSegMode;
 
+/// What is wanted of a page once it has been read, before the engine lets
+/// go of it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Keep {
+    Nothing,
+    /// The whole page, pixel for pixel as given (to read it turned).
+    Page,
+    /// Copies of these boxes of the page (clipped to it), in this order.
+    Regions(Vec<BBox>),
+}
+
+/// What was kept of a page, as [`Keep`] asked.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Kept {
+    Nothing,
+    Page(GrayImage),
+    Regions(Vec<GrayImage>),
+}
+
+/// How a region read on its own is laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// One line of text (Tesseract's single-line segmentation).
+    Line,
+    /// A few lines (a uniform block of text).
+    Block,
+}
+
 /// Something that turns a page image into words.
 pub trait Ocr {
     /// Read a page scanned at `dpi`. The engine takes the page: it keeps its
     /// own copy while it reads, and ours is dropped first, so that one copy
     /// is alive (8.4 MB at 300 dpi per worker, at the moment of a page's
-    /// peak memory). `again` is shown what was read and says whether the
-    /// page is wanted back, to be read in another orientation; if so it is
-    /// returned, pixel for pixel as given.
+    /// peak memory). `keep` is shown what was read and says what of the
+    /// page is wanted back: nothing, the page (to be read in another
+    /// orientation), or copies of some of its boxes (to read values again).
     fn recognize(
         &mut self,
         image: GrayImage,
         dpi: u32,
-        again: &dyn Fn(&OcrPage) -> bool,
-    ) -> Result<(OcrPage, Option<GrayImage>), OcrError>;
+        keep: &dyn Fn(&OcrPage) -> Keep,
+    ) -> Result<(OcrPage, Kept), OcrError>;
+
+    /// Read a small image (a value's box cut out of a page) on its own, laid
+    /// out as `layout`. Word boxes are in the region's pixels.
+    fn read_region(&mut self, region: &GrayImage, dpi: u32, layout: Layout) -> Result<Vec<Word>, OcrError>;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -105,13 +146,17 @@ impl Ocr for TesseractEngine {
         &mut self,
         image: GrayImage,
         dpi: u32,
-        again: &dyn Fn(&OcrPage) -> bool,
-    ) -> Result<(OcrPage, Option<GrayImage>), OcrError> {
+        keep: &dyn Fn(&OcrPage) -> Keep,
+    ) -> Result<(OcrPage, Kept), OcrError> {
         let (w, h) = image.dimensions();
         if w == 0 || h == 0 {
             let page = OcrPage { width: w, height: h, dpi, words: Vec::new() };
-            let back = again(&page).then_some(image);
-            return Ok((page, back));
+            let kept = match keep(&page) {
+                Keep::Nothing => Kept::Nothing,
+                Keep::Page => Kept::Page(image),
+                Keep::Regions(boxes) => Kept::Regions(boxes.iter().map(|_| GrayImage::new(0, 0)).collect()),
+            };
+            return Ok((page, kept));
         }
         if w > 32_000 || h > 32_000 {
             return Err(OcrError::TooLarge(w, h));
@@ -135,7 +180,13 @@ impl Ocr for TesseractEngine {
             .to_string_lossy()
             .into_owned();
         let page = OcrPage { width: w, height: h, dpi, words: parse_tsv(&tsv) };
-        let back = if again(&page) { Some(input_image(&api, w, h)?) } else { None };
+        let kept = match keep(&page) {
+            Keep::Nothing => Kept::Nothing,
+            Keep::Page => Kept::Page(input_region(&api, w, h, BBox { x: 0, y: 0, w, h })?),
+            Keep::Regions(boxes) => {
+                Kept::Regions(boxes.iter().map(|b| input_region(&api, w, h, *b)).collect::<Result<_, _>>()?)
+            }
+        };
         // Tesseract keeps the page it read (its copies of the image, the grey
         // and binary images, the layout and word results: 30–50 MB for a
         // 400-dpi page) until the next image is set, that is through the
@@ -144,14 +195,49 @@ impl Ocr for TesseractEngine {
         if api.set_image(&[255], 1, 1, 1, 1).is_ok() {
             self.api = Some(api);
         }
-        Ok((page, back))
+        Ok((page, kept))
+    }
+
+    fn read_region(&mut self, region: &GrayImage, dpi: u32, layout: Layout) -> Result<Vec<Word>, OcrError> {
+        let (w, h) = region.dimensions();
+        if w < 4 || h < 4 {
+            return Ok(Vec::new());
+        }
+        if w > 32_000 || h > 32_000 {
+            return Err(OcrError::TooLarge(w, h));
+        }
+        let mut api = match self.api.take() {
+            Some(api) => api,
+            None => self.create()?,
+        };
+        let mode = match layout {
+            Layout::Line => PageSegMode::PsmSingleLine,
+            Layout::Block => PageSegMode::PsmSingleBlock,
+        };
+        api.set_page_seg_mode(mode.as_tess_page_seg_mode());
+        api.set_image(region.as_raw(), w as i32, h as i32, 1, w as i32)
+            .map_err(|e| OcrError::Recognize(format!("{e:?}")))?;
+        api.set_source_resolution(dpi.clamp(70, 1200) as i32);
+        api.recognize().map_err(|_| OcrError::Recognize("recognition of a region failed".into()))?;
+        let tsv = api
+            .get_tsv_text(0)
+            .map_err(|_| OcrError::Recognize("no text result".into()))?
+            .as_ref()
+            .to_string_lossy()
+            .into_owned();
+        api.set_page_seg_mode(PageSegMode::PsmAuto.as_tess_page_seg_mode());
+        if api.set_image(&[255], 1, 1, 1, 1).is_ok() {
+            self.api = Some(api);
+        }
+        Ok(parse_tsv(&tsv))
     }
 }
 
-/// The page Tesseract was given, copied back out of its input image (an
-/// 8-bit leptonica `Pix`: rows of 32-bit words, the first pixel in the most
-/// significant byte of a word), which must be the `w` x `h` page it was given.
-fn input_image(api: &TessBaseApi, w: u32, h: u32) -> Result<GrayImage, OcrError> {
+/// A box of the page Tesseract was given, copied back out of its input
+/// image (an 8-bit leptonica `Pix`: rows of 32-bit words, the first pixel
+/// in the most significant byte of a word), which must be the `w` x `h`
+/// page it was given. The box is clipped to the page.
+fn input_region(api: &TessBaseApi, w: u32, h: u32, region: BBox) -> Result<GrayImage, OcrError> {
     let lost = || OcrError::Recognize("Tesseract no longer holds the page".into());
     let pix = api.get_input_image().ok_or_else(lost)?;
     let raw: &tesseract::plumbing::leptonica_sys::Pix = (*pix).as_ref();
@@ -167,11 +253,15 @@ fn input_image(api: &TessBaseApi, w: u32, h: u32) -> Result<GrayImage, OcrError>
     // from the engine, which is not touched while the slice lives.
     #[allow(unsafe_code)]
     let words = unsafe { std::slice::from_raw_parts(raw.data as *const u32, wpl * h) };
-    let mut out = Vec::with_capacity(w * h);
-    for row in words.chunks_exact(wpl) {
-        out.extend(row.iter().flat_map(|word| word.to_be_bytes()).take(w));
+    let x0 = (region.x as usize).min(w);
+    let y0 = (region.y as usize).min(h);
+    let x1 = (region.x as usize + region.w as usize).min(w);
+    let y1 = (region.y as usize + region.h as usize).min(h);
+    let mut out = Vec::with_capacity((x1 - x0) * (y1 - y0));
+    for row in words.chunks_exact(wpl).skip(y0).take(y1 - y0) {
+        out.extend(row.iter().flat_map(|word| word.to_be_bytes()).skip(x0).take(x1 - x0));
     }
-    GrayImage::from_raw(w as u32, h as u32, out).ok_or_else(lost)
+    GrayImage::from_raw((x1 - x0) as u32, (y1 - y0) as u32, out).ok_or_else(lost)
 }
 
 thread_local! {
@@ -224,10 +314,14 @@ mod tests {
         // An odd width, so that rows end inside a 32-bit word of the Pix.
         let page = GrayImage::from_fn(203, 61, |x, y| image::Luma([((x * 7 + y * 13) % 256) as u8]));
         let mut engine = TesseractEngine::new(None, "eng").expect("Tesseract with eng installed");
-        let (_, back) = engine.recognize(page.clone(), 300, &|_| true).unwrap();
-        assert_eq!(back.as_ref(), Some(&page));
-        let (_, back) = engine.recognize(page, 300, &|_| false).unwrap();
-        assert!(back.is_none());
+        let (_, back) = engine.recognize(page.clone(), 300, &|_| Keep::Page).unwrap();
+        assert_eq!(back, Kept::Page(page.clone()));
+        let region = BBox { x: 17, y: 5, w: 50, h: 80 };
+        let (_, back) = engine.recognize(page.clone(), 300, &|_| Keep::Regions(vec![region])).unwrap();
+        let expected = image::imageops::crop_imm(&page, 17, 5, 50, 56).to_image();
+        assert_eq!(back, Kept::Regions(vec![expected]), "clipped to the page");
+        let (_, back) = engine.recognize(page, 300, &|_| Keep::Nothing).unwrap();
+        assert_eq!(back, Kept::Nothing);
     }
 
     #[test]

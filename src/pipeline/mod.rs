@@ -65,6 +65,12 @@ pub struct Field {
     pub value_type: ValueType,
     #[serde(default)]
     pub required: bool,
+    /// The form may print this label with nothing filled in (a `Group #`
+    /// left blank). Otherwise a label found with no value beside or below it
+    /// is flagged `missing_field`, whether the field is required or not: a
+    /// value that is there but was not found must never pass as absent.
+    #[serde(default)]
+    pub may_be_blank: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

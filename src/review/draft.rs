@@ -460,6 +460,7 @@ impl Draft {
             file_page: info.at.file_page,
             bbox: BBox::default(),
             conf: REVIEWED_CONF,
+            reads: Vec::new(),
         })
     }
 
@@ -701,7 +702,7 @@ mod tests {
             kind: ValueType::Text,
             raw: String::new(),
             error: None,
-            prov: Provenance { page: 1, file: "f".into(), file_page: 0, bbox: BBox::default(), conf: 90.0 },
+            prov: Provenance { page: 1, file: "f".into(), file_page: 0, bbox: BBox::default(), conf: 90.0, reads: Vec::new() },
         };
         let values = [
             v("encounters[0].diagnoses[1].code", "encounters[0].diagnoses"),

@@ -77,6 +77,7 @@ pub(crate) fn chart(id: &str, fields: &[Field], extra: Vec<Flag>) -> ChartResult
             file_page: page - 1,
             bbox: BBox { x: 100, y: 100 + 60 * i as u32, w: 400, h: 40 },
             conf: *conf,
+            reads: Vec::new(),
         };
         values.extend(extract::field_values(field, kind, raw, prov, &ctx));
     }

@@ -62,23 +62,23 @@ impl LoadOutcome {
 
 /// The two value tables share their columns; the statements are constants.
 #[derive(Clone, Copy)]
-enum ValueTable {
+pub(crate) enum ValueTable {
     Validated,
     Staged,
 }
 
 impl ValueTable {
-    fn insert_sql(self) -> &'static str {
+    pub(crate) fn insert_sql(self) -> &'static str {
         match self {
             ValueTable::Validated => {
                 "INSERT INTO chart_values (chart_id, seq, path, field, kind, value, raw, error, file, page,
-                    file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+                    file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
             }
             ValueTable::Staged => {
                 "INSERT INTO review_values (chart_id, seq, path, field, kind, value, raw, error, file, page,
-                    file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+                    file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
             }
         }
     }
@@ -254,28 +254,42 @@ fn insert_values(
 ) -> rusqlite::Result<()> {
     let mut st = tx.prepare_cached(table.insert_sql())?;
     for (seq, v) in values.iter().enumerate() {
-        let p = &v.prov;
-        st.execute(rusqlite::params![
-            chart_id,
-            seq,
-            v.path,
-            v.field,
-            v.kind.as_str(),
-            to_sql(&v.value),
-            v.raw,
-            v.error,
-            p.file,
-            p.page,
-            p.file_page,
-            p.bbox.x,
-            p.bbox.y,
-            p.bbox.w,
-            p.bbox.h,
-            f64::from(p.conf),
-            pipeline_id
-        ])?;
+        insert_value(&mut st, chart_id, seq, v, pipeline_id)?;
     }
     Ok(())
+}
+
+/// One value, through an insert statement of [`ValueTable::insert_sql`].
+pub(crate) fn insert_value(
+    st: &mut rusqlite::CachedStatement<'_>,
+    chart_id: &str,
+    seq: usize,
+    v: &FieldValue,
+    pipeline_id: &str,
+) -> rusqlite::Result<usize> {
+    let p = &v.prov;
+    // Every read of a value read more than once, as JSON; NULL otherwise.
+    let reads = if p.reads.is_empty() { None } else { serde_json::to_string(&p.reads).ok() };
+    st.execute(rusqlite::params![
+        chart_id,
+        seq,
+        v.path,
+        v.field,
+        v.kind.as_str(),
+        to_sql(&v.value),
+        v.raw,
+        v.error,
+        p.file,
+        p.page,
+        p.file_page,
+        p.bbox.x,
+        p.bbox.y,
+        p.bbox.w,
+        p.bbox.h,
+        f64::from(p.conf),
+        pipeline_id,
+        reads
+    ])
 }
 
 fn insert_flags(tx: &Connection, chart: &ChartResult) -> rusqlite::Result<()> {

@@ -141,6 +141,10 @@ fn value_row(r: &Row<'_>) -> rusqlite::Result<StoredValue> {
                 file_page: r.get(10)?,
                 bbox: BBox { x: r.get(11)?, y: r.get(12)?, w: r.get(13)?, h: r.get(14)? },
                 conf: r.get::<_, f64>(15)? as f32,
+                reads: match r.get::<_, Option<String>>(17)? {
+                    Some(json) => serde_json::from_str(&json).map_err(|_| bad(17, "unreadable reads"))?,
+                    None => Vec::new(),
+                },
             },
         },
         pipeline_id: r.get(16)?,
@@ -148,9 +152,9 @@ fn value_row(r: &Row<'_>) -> rusqlite::Result<StoredValue> {
 }
 
 const SELECT_CHART_VALUES: &str = "SELECT id, seq, path, field, kind, value, raw, error, file, page, file_page,
-    bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id FROM chart_values WHERE chart_id = ?1 ORDER BY seq";
+    bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads FROM chart_values WHERE chart_id = ?1 ORDER BY seq";
 const SELECT_REVIEW_VALUES: &str = "SELECT id, seq, path, field, kind, value, raw, error, file, page, file_page,
-    bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id FROM review_values WHERE chart_id = ?1 ORDER BY seq";
+    bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads FROM review_values WHERE chart_id = ?1 ORDER BY seq";
 
 impl Store {
     /// Charts by chart id, all of them or those with one status.

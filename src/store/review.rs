@@ -16,7 +16,7 @@
 //! what would break the store's invariants.
 
 use super::query::{status_col, StoredFlag, StoredValue};
-use super::{audit_in, load::to_sql, now, AuditEntry, Result, Store, StoreError};
+use super::{audit_in, now, AuditEntry, Result, Store, StoreError};
 use crate::model::{ChartStatus, FieldValue, Flag, FlagCode, PageInfo, PageRef, PageStatus, SourceFile};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior};
 
@@ -75,10 +75,6 @@ pub struct OpenFlag {
     pub queued_at: String,
     pub flag: StoredFlag,
 }
-
-const INSERT_REVIEW_VALUE: &str = "INSERT INTO review_values (chart_id, seq, path, field, kind, value, raw, error, file,
-        page, file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
 fn page_status(s: &str) -> Option<PageStatus> {
     [PageStatus::Read, PageStatus::Blank, PageStatus::Unreadable, PageStatus::Unknown].into_iter().find(|p| p.as_str() == s)
@@ -269,29 +265,9 @@ impl<'a> ReviewTx<'a> {
     pub fn replace_values(&self, chart_id: &str, values: &[(FieldValue, String)]) -> Result<()> {
         let err = self.store.chart_err(chart_id, "replace the staged values");
         self.tx.execute("DELETE FROM review_values WHERE chart_id = ?1", [chart_id]).map_err(&err)?;
-        let mut st = self.tx.prepare_cached(INSERT_REVIEW_VALUE).map_err(&err)?;
+        let mut st = self.tx.prepare_cached(super::load::ValueTable::Staged.insert_sql()).map_err(&err)?;
         for (seq, (v, pipeline_id)) in values.iter().enumerate() {
-            let p = &v.prov;
-            st.execute(rusqlite::params![
-                chart_id,
-                seq,
-                v.path,
-                v.field,
-                v.kind.as_str(),
-                to_sql(&v.value),
-                v.raw,
-                v.error,
-                p.file,
-                p.page,
-                p.file_page,
-                p.bbox.x,
-                p.bbox.y,
-                p.bbox.w,
-                p.bbox.h,
-                f64::from(p.conf),
-                pipeline_id
-            ])
-            .map_err(&err)?;
+            super::load::insert_value(&mut st, chart_id, seq, v, pipeline_id).map_err(&err)?;
         }
         Ok(())
     }
@@ -353,9 +329,9 @@ impl<'a> ReviewTx<'a> {
         self.tx
             .execute(
                 "INSERT INTO chart_values (chart_id, seq, path, field, kind, value, raw, error, file, page,
-                        file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id)
+                        file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads)
                  SELECT chart_id, seq, path, field, kind, value, raw, error, file, page,
-                        file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id
+                        file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads
                  FROM review_values WHERE chart_id = ?1 ORDER BY seq",
                 [chart_id],
             )

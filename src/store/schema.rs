@@ -9,10 +9,18 @@
 pub const APPLICATION_ID: i32 = 0x4348_4D4C;
 
 /// Migrations in order; the schema version is `MIGRATIONS.len()`.
-pub const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Version 2: every read of a value read more than once (the page's read
+/// and the second reads of its box, each with its text, confidence and
+/// outcome), as a JSON array; NULL for a value read once.
+pub const SCHEMA_V2: &str = r#"
+ALTER TABLE chart_values ADD COLUMN reads TEXT;
+ALTER TABLE review_values ADD COLUMN reads TEXT;
+"#;
 
 /// Version 1: the whole schema.
 ///

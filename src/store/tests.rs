@@ -42,6 +42,7 @@ fn value(path: &str, v: Value, page: u32) -> FieldValue {
             file_page: page - 1,
             bbox: BBox { x: 10, y: 20, w: 300, h: 40 },
             conf: 91.5,
+            reads: Vec::new(),
         },
     }
 }

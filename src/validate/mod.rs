@@ -7,8 +7,8 @@
 //!
 //! | code | raised when |
 //! |---|---|
-//! | `missing_field` | a required field has no value (or only empty text); a required name lacks its family or given name; a required signature lacks its name or date |
-//! | `low_confidence` | a chart value's OCR confidence is under the pipeline's threshold |
+//! | `missing_field` | a required field has no value (or only empty text); a required name lacks its family or given name; a required signature lacks its name or date; a label of any field (required or not, unless `may_be_blank`) stands on the page with no value beside or below it |
+//! | `low_confidence` | a chart value's OCR confidence is under the pipeline's threshold; two reads of a value (with the page, and from its own box) pass its checks and disagree |
 //! | `invalid_value` | a value (chart or page label) failed normalisation; a diagnosis code is of the wrong ICD system for its visit date |
 //! | `identity_mismatch` | a page label's name, MRN or DOB disagrees with the chart's patient |
 //! | `implausible_date` | DOB in the future or age over 120; any other date before the DOB or in the future |
@@ -199,11 +199,22 @@ fn value_flags(input: &ChartInput, out: &mut Vec<Flag>) {
     let threshold = input.pipeline.confidence_threshold;
     for v in input.values {
         let page = Some(v.prov.page);
+        if v.value.is_none() && v.error.as_deref() == Some(crate::extract::LABEL_WITHOUT_VALUE) {
+            out.push(flag(FlagCode::MissingField, Some(&v.field), page, crate::extract::LABEL_WITHOUT_VALUE));
+            continue;
+        }
         if failed(v) {
             let reason = v.error.as_deref().unwrap_or("value could not be read");
             out.push(flag(FlagCode::InvalidValue, Some(&error_field(v)), page, reason));
         }
-        if (present(v) || failed(v)) && v.prov.conf < threshold {
+        if (present(v) || failed(v)) && v.prov.reads_disagree() {
+            out.push(flag(
+                FlagCode::LowConfidence,
+                Some(&v.field),
+                page,
+                "two reads of the value disagree (read with the page and read from its own box)",
+            ));
+        } else if (present(v) || failed(v)) && v.prov.conf < threshold {
             out.push(flag(
                 FlagCode::LowConfidence,
                 Some(&v.field),

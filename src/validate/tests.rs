@@ -22,7 +22,7 @@ struct Chart {
 
 /// Values as the extractor makes them: normalise `raw` for the field at `path`.
 fn read(path: &str, kind: ValueType, raw: &str, page: u32, conf: f32) -> Vec<FieldValue> {
-    let prov = Provenance { page, file: "chart.tif".into(), file_page: page - 1, bbox: BBox::default(), conf };
+    let prov = Provenance { page, file: "chart.tif".into(), file_page: page - 1, bbox: BBox::default(), conf, reads: Vec::new() };
     let fv = |p: String, value: Option<Value>, error: Option<String>| FieldValue {
         path: p,
         field: path.to_string(),

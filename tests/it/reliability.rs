@@ -436,6 +436,12 @@ fn a_folder_of_ten_thousand_files() {
 
 #[test]
 fn a_panic_in_one_chart_never_ends_the_batch() {
+    // The hook that makes a chart panic is compiled into debug builds only:
+    // a release binary, the one a hospital runs, never reads the variable.
+    if !cfg!(debug_assertions) {
+        eprintln!("skipped in a release build: the panic hook is not compiled in");
+        return;
+    }
     let s = scratch();
     add_good_chart(&s);
     s.write("boom/page-1.png", &png_bytes(&blank_page(200, 260)));

@@ -87,7 +87,7 @@ impl Archive {
         let mut values: Vec<FieldValue> = Vec::new();
         for (i, (field, raw, page, conf)) in fields.iter().enumerate() {
             let kind = field_kind(&self.pipeline, field, &[]).unwrap();
-            let prov = Provenance { page: *page, file: FILE.into(), file_page: 0, bbox: bbox(i), conf: *conf };
+            let prov = Provenance { page: *page, file: FILE.into(), file_page: 0, bbox: bbox(i), conf: *conf, reads: Vec::new() };
             values.extend(extract::field_values(field, kind, raw, prov, &ctx));
         }
         let pages: Vec<PageInfo> = ["face_sheet", "progress_note"]
