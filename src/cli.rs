@@ -99,7 +99,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Compare what was loaded with a synthetic archive's truth: accuracy, silent errors, defects caught.
+    /// Compare what was loaded with a synthetic archive's truth: accuracy, silent errors, defects
+    /// caught, and the calibration of the acceptance model (estimated against observed error, and
+    /// clean charts straight through against silent errors for each error budget).
     Eval {
         #[arg(long)]
         truth: PathBuf,
@@ -109,6 +111,35 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fit the acceptance model (observed error by how values were read) on synthetic archives
+    /// with their truth, loaded with `run`. Give `--truth` and `--db` once per archive, in pairs.
+    /// Fit on archives that are not the ones the model is then measured on.
+    Calibrate {
+        #[arg(long, required = true)]
+        truth: Vec<PathBuf>,
+        #[arg(long, required = true)]
+        db: Vec<PathBuf>,
+        /// Where to write the model (JSON); the shipped one is src/calibration.json.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// Every stored value of every chart of a database, by chart id.
+fn stored_values(store: &Store) -> anyhow::Result<std::collections::HashMap<String, Vec<crate::model::FieldValue>>> {
+    let mut out = std::collections::HashMap::new();
+    for chart in store.list_charts(None)? {
+        let values = store.values_for(&chart.chart_id)?.into_iter().map(|v| v.value).collect();
+        out.insert(chart.chart_id, values);
+    }
+    Ok(out)
+}
+
+/// A database's export, parsed.
+fn exported(store: &Store) -> anyhow::Result<Vec<serde_json::Value>> {
+    let mut buf = Vec::new();
+    store.export_jsonl(&mut buf)?;
+    Ok(buf.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(serde_json::from_slice).collect::<Result<_, _>>()?)
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -287,19 +318,38 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Eval { truth, db, json } => {
             let truth = crate::eval::read_jsonl(&truth)?;
             let store = open_existing(&db)?;
-            let mut buf = Vec::new();
-            store.export_jsonl(&mut buf)?;
-            let exported: Vec<serde_json::Value> = buf
-                .split(|b| *b == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(serde_json::from_slice)
-                .collect::<Result<_, _>>()?;
+            let exported = exported(&store)?;
             let report = crate::eval::evaluate(&truth, &exported);
+            let calibration =
+                crate::eval::calibration(&truth, &exported, &stored_values(&store)?, crate::calibrate::Model::builtin());
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                let mut v = serde_json::to_value(&report)?;
+                v["calibration"] = serde_json::to_value(&calibration)?;
+                println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 print!("{}", report.to_text());
+                print!("{}", calibration.to_text());
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calibrate { truth, db, out } => {
+            if truth.len() != db.len() {
+                anyhow::bail!("give --truth and --db in pairs, one pair per archive ({} and {} given)", truth.len(), db.len());
+            }
+            let mut samples = Vec::new();
+            let mut fitted_on = Vec::new();
+            for (t, d) in truth.iter().zip(&db) {
+                let truth_docs = crate::eval::read_jsonl(t)?;
+                let store = open_existing(d)?;
+                samples.extend(crate::eval::judged_values(&truth_docs, &exported(&store)?, &stored_values(&store)?));
+                fitted_on.push(format!("{} ({} charts)", t.display(), truth_docs.len()));
+            }
+            let n = samples.len();
+            let model = crate::calibrate::Model::fit(samples, fitted_on);
+            let mut f = crate::store::create_private(&out).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+            use std::io::Write as _;
+            writeln!(f, "{}", serde_json::to_string_pretty(&model)?)?;
+            eprintln!("calibrate: {n} values, {} wrong; model written to {}", model.total.wrong, out.display());
             Ok(ExitCode::SUCCESS)
         }
     }

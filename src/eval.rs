@@ -611,6 +611,46 @@ mod tests {
     /// Values per chart of `chart()` (nulls not counted).
     const VALUES: usize = 10 + 2 + 2 + 2 * 11 + 5 + 4;
 
+    /// A stored value at `path` read with confidence `conf`, once.
+    fn stored(path: &str, conf: f32) -> crate::model::FieldValue {
+        crate::model::FieldValue {
+            path: path.into(),
+            field: path.into(),
+            value: None,
+            kind: crate::pipeline::ValueType::Text,
+            raw: String::new(),
+            error: None,
+            prov: crate::model::Provenance { conf, ..Default::default() },
+        }
+    }
+
+    #[test]
+    fn values_are_judged_by_their_export_path_and_the_curve_follows_the_budget() {
+        let truth = vec![chart("a"), chart("b")];
+        let mut wrong = chart("b");
+        wrong["immunizations"][0]["lot"] = json!("U2233A4");
+        let exported = vec![chart("a"), wrong];
+        let values: HashMap<String, Vec<crate::model::FieldValue>> = [
+            ("a".to_string(), vec![stored("immunizations[0].lot", 97.0), stored("patient.mrn", 97.0)]),
+            ("b".to_string(), vec![stored("immunizations[0].lot", 40.0), stored("patient.mrn", 97.0)]),
+        ]
+        .into_iter()
+        .collect();
+        let judged = judged_values(&truth, &exported, &values);
+        assert_eq!(judged.len(), 4);
+        let low: Vec<bool> = judged.iter().filter(|(e, _)| e.conf < 50.0).map(|(_, ok)| *ok).collect();
+        assert_eq!(low, [false], "the misread lot is the low-confidence one");
+
+        let model = crate::calibrate::Model::fit(judged, vec!["test".into()]);
+        let cal = calibration(&truth, &exported, &values, &model);
+        assert_eq!(cal.bins.iter().map(|b| b.values).sum::<usize>(), 4);
+        let tight = cal.curve.first().unwrap();
+        let loose = cal.curve.last().unwrap();
+        assert!(tight.silent_wrong <= loose.silent_wrong);
+        assert!(tight.clean_accepted <= loose.clean_accepted);
+        assert!(cal.to_text().contains("max_silent_error"));
+    }
+
     #[test]
     fn identical_export_is_perfect() {
         let t = vec![chart("a"), chart("b")];
@@ -745,5 +785,165 @@ mod tests {
         assert_eq!(r.defects_caught.accuracy, 1.0);
         assert_eq!(r.clean.share, 1.0);
         assert_eq!(r.defects.len(), 8);
+    }
+}
+
+// ------------------------------------------------------------------ calibration
+
+/// A value's evidence and whether it is right, for every value of the
+/// export that the truth judges and the database holds (`values`: each
+/// chart's stored values by chart id).
+pub fn judged_values(
+    truth: &[Value],
+    exported: &[Value],
+    values: &HashMap<String, Vec<crate::model::FieldValue>>,
+) -> Vec<(crate::calibrate::Evidence, bool)> {
+    let mut out = Vec::new();
+    for (id, compared, _) in compare_charts(truth, exported) {
+        let Some(vals) = values.get(&id) else { continue };
+        let by_path: HashMap<&str, &crate::model::FieldValue> = vals.iter().map(|v| (v.path.as_str(), v)).collect();
+        for c in compared {
+            if let Some(v) = c.export_path.as_deref().and_then(|p| by_path.get(p)) {
+                out.push((crate::calibrate::evidence(v), c.ok));
+            }
+        }
+    }
+    out
+}
+
+/// Each truth chart's compared values and the export's flag codes.
+fn compare_charts(truth: &[Value], exported: &[Value]) -> Vec<(String, Vec<Compared>, Option<Vec<String>>)> {
+    let by_id: HashMap<String, &Value> = exported.iter().filter_map(|e| Some((chart_id(e)?, e))).collect();
+    truth
+        .iter()
+        .map(|t| {
+            let id = chart_id(t).unwrap_or_default();
+            let e = by_id.get(&id).copied();
+            let excluded: Vec<String> = flags(t)
+                .iter()
+                .filter(|f| flag_str(f, "code").as_deref() == Some("invalid_value"))
+                .filter_map(|f| flag_str(f, "field"))
+                .collect();
+            let mut compared = Vec::new();
+            compare(Some(t), e, "", Some(""), &excluded, &mut compared);
+            let codes = e.map(|e| flags(e).iter().filter_map(|f| flag_str(f, "code")).collect());
+            (id, compared, codes)
+        })
+        .collect()
+}
+
+/// Predicted against observed error, per bin of predicted error.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CalibrationBin {
+    /// Predicted error from (inclusive) and to (exclusive).
+    pub from: f64,
+    pub to: f64,
+    pub values: usize,
+    /// Mean predicted error of the bin's values.
+    pub predicted: f64,
+    /// Share of them that are wrong.
+    pub observed: f64,
+}
+
+/// What one error budget (`max_silent_error`) would give.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BudgetPoint {
+    pub budget: f64,
+    pub clean_charts: usize,
+    pub clean_accepted: usize,
+    /// Wrong values in the charts accepted at this budget, over the values compared in them.
+    pub silent_wrong: usize,
+    pub silent_compared: usize,
+}
+
+/// How well a model's estimates match what is observed, and the curve of
+/// straight-through rate against silent errors as the budget varies.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Calibration {
+    pub bins: Vec<CalibrationBin>,
+    pub curve: Vec<BudgetPoint>,
+}
+
+const BIN_EDGES: [f64; 10] = [0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.000_001];
+const BUDGETS: [f64; 9] = [0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2];
+
+/// The calibration of `model` on an export judged by its truth. A chart
+/// counts as accepted at a budget when it raised no flag but
+/// `low_confidence` and every value's estimated error is within it.
+pub fn calibration(
+    truth: &[Value],
+    exported: &[Value],
+    values: &HashMap<String, Vec<crate::model::FieldValue>>,
+    model: &crate::calibrate::Model,
+) -> Calibration {
+    let mut bins: Vec<(usize, f64, usize)> = vec![(0, 0.0, 0); BIN_EDGES.len() - 1];
+    let mut curve: Vec<BudgetPoint> = BUDGETS
+        .iter()
+        .map(|&budget| BudgetPoint { budget, clean_charts: 0, clean_accepted: 0, silent_wrong: 0, silent_compared: 0 })
+        .collect();
+    let clean: HashMap<String, bool> = truth.iter().filter_map(|t| Some((chart_id(t)?, flags(t).is_empty()))).collect();
+    for (id, compared, codes) in compare_charts(truth, exported) {
+        let Some(codes) = codes else { continue };
+        let vals = values.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+        let by_path: HashMap<&str, &crate::model::FieldValue> = vals.iter().map(|v| (v.path.as_str(), v)).collect();
+        for c in &compared {
+            if let Some(v) = c.export_path.as_deref().and_then(|p| by_path.get(p)) {
+                let p = model.error(&crate::calibrate::evidence(v));
+                let b = BIN_EDGES.windows(2).position(|w| p >= w[0] && p < w[1]).unwrap_or(bins.len() - 1);
+                bins[b].0 += 1;
+                bins[b].1 += p;
+                bins[b].2 += usize::from(!c.ok);
+            }
+        }
+        let worst = vals.iter().map(|v| model.error(&crate::calibrate::evidence(v))).fold(0.0, f64::max);
+        let other_flags = codes.iter().any(|c| c != "low_confidence");
+        let is_clean = clean.get(&id).copied().unwrap_or(false);
+        for point in &mut curve {
+            let accepted = !other_flags && worst <= point.budget;
+            if is_clean {
+                point.clean_charts += 1;
+                point.clean_accepted += usize::from(accepted);
+            }
+            if accepted {
+                point.silent_compared += compared.len();
+                point.silent_wrong += compared.iter().filter(|c| !c.ok).count();
+            }
+        }
+    }
+    Calibration {
+        bins: bins
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (n, _, _))| *n > 0)
+            .map(|(i, (n, sum, wrong))| CalibrationBin {
+                from: BIN_EDGES[i],
+                to: BIN_EDGES[i + 1].min(1.0),
+                values: n,
+                predicted: sum / n as f64,
+                observed: wrong as f64 / n as f64,
+            })
+            .collect(),
+        curve,
+    }
+}
+
+impl Calibration {
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let w = &mut s;
+        let _ = writeln!(w, "\nCalibration (estimated error of each value against what is observed)");
+        let _ = writeln!(w, "  {:<15}  {:>7}  {:>9}  {:>8}", "estimated", "values", "predicted", "observed");
+        for b in &self.bins {
+            let range = format!("{}-{}", pct(b.from), pct(b.to));
+            let _ = writeln!(w, "  {:<15}  {:>7}  {:>9}  {:>8}", range, b.values, pct(b.predicted), pct(b.observed));
+        }
+        let _ = writeln!(w, "\nStraight-through against silent errors, by max_silent_error");
+        let _ = writeln!(w, "  {:>7}  {:>22}  {:>24}", "budget", "clean charts accepted", "silent errors");
+        for p in &self.curve {
+            let clean = format!("{} of {} ({})", p.clean_accepted, p.clean_charts, pct(ratio(p.clean_accepted, p.clean_charts, 0.0)));
+            let silent = format!("{} of {} ({})", p.silent_wrong, p.silent_compared, pct(ratio(p.silent_wrong, p.silent_compared, 0.0)));
+            let _ = writeln!(w, "  {:>7}  {:>22}  {:>24}", pct(p.budget), clean, silent);
+        }
+        s
     }
 }

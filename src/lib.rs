@@ -9,7 +9,8 @@
 //! 3. [`ocr`] recognises words with Tesseract — the only module that talks to it;
 //! 4. [`extract`] classifies pages and reads fields by the labels of the
 //!    [`pipeline`] file (pure: OCR words in, values out);
-//! 5. [`validate`] checks values and raises review flags (pure);
+//! 5. [`validate`] checks values and raises review flags (pure), accepting a
+//!    value only when [`calibrate`]'s estimate of its error is within budget;
 //! 6. [`store`] loads charts into SQLite — the only module that opens the database;
 //! 7. [`run`] drives the batch: the one place with parallelism, and [`progress`]
 //!    reports it.
@@ -18,6 +19,7 @@
 //! measures accuracy against it, [`reconcile`] accounts for every page of an
 //! archive against the database.
 
+pub mod calibrate;
 pub mod cli;
 pub mod discover;
 pub mod eval;

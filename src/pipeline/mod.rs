@@ -23,6 +23,12 @@ pub struct Pipeline {
     pub version: String,
     /// A value whose mean OCR word confidence (0–100) is under this is flagged `low_confidence`.
     pub confidence_threshold: f32,
+    /// The estimated error (0–1) a value may carry and still be loaded
+    /// without a person seeing it ([`crate::calibrate`]): a value whose
+    /// evidence (type, confidence, agreement of its reads) puts its error
+    /// above this is flagged `low_confidence`. Absent: confidence alone decides.
+    #[serde(default)]
+    pub max_silent_error: Option<f64>,
     /// A page with fewer recognised words than this is blank (or unreadable, when it has ink).
     #[serde(default = "default_min_words")]
     pub min_words: u32,
@@ -248,6 +254,9 @@ impl Pipeline {
         }
         if self.version.trim().is_empty() {
             err("version".into(), "must not be empty");
+        }
+        if self.max_silent_error.is_some_and(|b| !(0.0..=1.0).contains(&b)) {
+            err("max_silent_error".into(), "must be between 0 and 1 (0.002 is 0.2 %)");
         }
         if !(0.0..=100.0).contains(&self.confidence_threshold) {
             err("confidence_threshold".into(), "must be between 0 and 100");

@@ -221,6 +221,20 @@ fn value_flags(input: &ChartInput, out: &mut Vec<Flag>) {
                 page,
                 format!("OCR confidence {:.0} is under the threshold {:.0}", v.prov.conf, threshold),
             ));
+        } else if let Some(budget) = input.pipeline.max_silent_error.filter(|_| present(v)) {
+            let error = crate::calibrate::Model::builtin().error(&crate::calibrate::evidence(v));
+            if error > budget {
+                out.push(flag(
+                    FlagCode::LowConfidence,
+                    Some(&v.field),
+                    page,
+                    format!(
+                        "values read like this one are wrong {:.1} % of the time, more than the {:.1} % the pipeline allows unseen",
+                        error * 100.0,
+                        budget * 100.0
+                    ),
+                ));
+            }
         }
     }
     for h in input.header.iter().filter(|h| failed(h)) {

@@ -321,6 +321,50 @@ fn low_confidence_once_per_field() {
     assert!(reason_of(&c, FlagCode::LowConfidence).contains("under the threshold 55"));
 }
 
+#[test]
+fn values_beyond_the_error_budget_go_to_review() {
+    let mut c = good();
+    c.pipeline.max_silent_error = Some(1.0);
+    check(&c, &[]);
+    c.pipeline.max_silent_error = Some(0.0);
+    let flags = c.flags();
+    assert!(!flags.is_empty() && flags.iter().all(|f| f.code == FlagCode::LowConfidence), "{:?}", render(&flags));
+    assert!(reason_of(&c, FlagCode::LowConfidence).contains("the pipeline allows unseen"));
+}
+
+#[test]
+fn reads_that_disagree_go_to_review_whatever_their_confidence() {
+    use crate::model::{Read, ReadHow, ReadOutcome};
+    let mut c = good();
+    c.pipeline.max_silent_error = None;
+    for v in c.values.iter_mut().filter(|v| v.field == "encounters[0].npi") {
+        v.prov.conf = 97.0;
+        v.prov.reads = vec![
+            Read { how: ReadHow::Page, text: "1234567893".into(), conf: 97.0, outcome: ReadOutcome::Agrees },
+            Read { how: ReadHow::Region, text: "1234567898".into(), conf: 96.0, outcome: ReadOutcome::Differs },
+        ];
+    }
+    check(&c, &["low_confidence encounters[0].npi @2"]);
+    assert!(reason_of(&c, FlagCode::LowConfidence).contains("two reads of the value disagree"));
+}
+
+#[test]
+fn a_label_without_a_value_is_missing_even_when_optional() {
+    let mut c = good();
+    c.remove("encounters[0].npi");
+    let prov = Provenance { page: 2, file: "chart.tif".into(), file_page: 1, ..Default::default() };
+    c.values.push(FieldValue {
+        path: "encounters[0].npi".into(),
+        field: "encounters[0].npi".into(),
+        value: None,
+        kind: ValueType::Npi,
+        raw: String::new(),
+        error: Some(crate::extract::LABEL_WITHOUT_VALUE.into()),
+        prov,
+    });
+    check(&c, &["missing_field encounters[0].npi @2"]);
+}
+
 // ------------------------------------------------------------------ invalid_value
 
 #[test]

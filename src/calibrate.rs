@@ -1,0 +1,199 @@
+//! Calibrated acceptance: how likely a value is to be wrong, from what is
+//! known of how it was read.
+//!
+//! A value's [`Evidence`] is its type, its confidence and how its reads
+//! went ([`Support`]: read once and sure, confirmed by a second read, taken
+//! from a lone second read, or reads that disagree). A [`Model`] is a table
+//! of observed error rates by evidence bucket, fitted on labelled synthetic
+//! charts ([`Model::fit`], `chartmill calibrate`) that are not the data it is
+//! measured on. The rate of a sparse bucket is smoothed towards the rate of
+//! its parent (the same support and confidence for every type, then the
+//! same confidence), so that a bucket seen a few times is not trusted as if
+//! it were seen a thousand.
+//!
+//! Validation accepts a value only when its estimated error is within the
+//! pipeline's budget (`max_silent_error`); `chartmill eval` prints how the
+//! estimates compare with what is observed, and how many clean charts go
+//! straight through at each budget against the silent errors they carry.
+//!
+//! The model shipped with chartmill is `src/calibration.json`, fitted with
+//! `chartmill calibrate` on the archives named in it.
+
+use crate::model::{FieldValue, ReadOutcome};
+use crate::pipeline::ValueType;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// How the reads of a value went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Support {
+    /// Read once, with the page, and sure enough not to be read again.
+    Once,
+    /// Read again from its box and not confirmed (no read agreed).
+    Unconfirmed,
+    /// A second read agrees with the value.
+    Agreed,
+    /// Two reads pass the value's checks and disagree.
+    Disagree,
+}
+
+impl Support {
+    fn as_str(self) -> &'static str {
+        match self {
+            Support::Once => "once",
+            Support::Unconfirmed => "unconfirmed",
+            Support::Agreed => "agreed",
+            Support::Disagree => "disagree",
+        }
+    }
+}
+
+/// What is known of a value's read.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Evidence {
+    pub kind: ValueType,
+    pub conf: f32,
+    pub support: Support,
+}
+
+/// The evidence of a value as extraction left it.
+pub fn evidence(v: &FieldValue) -> Evidence {
+    let reads = &v.prov.reads;
+    let support = if reads.is_empty() {
+        Support::Once
+    } else if reads.iter().any(|r| r.outcome == ReadOutcome::Differs) {
+        Support::Disagree
+    } else if reads.iter().filter(|r| r.outcome == ReadOutcome::Agrees).count() >= 2 {
+        Support::Agreed
+    } else {
+        Support::Unconfirmed
+    };
+    Evidence { kind: v.kind, conf: v.prov.conf, support }
+}
+
+/// Coarse groups of value types that fail alike: digit strings, letters and
+/// digits mixed, dates, names, codes, and the rest.
+fn group(kind: ValueType) -> &'static str {
+    use ValueType::*;
+    match kind {
+        Phone | Npi | Zip | Integer | Decimal | Cvx | BloodPressure => "digits",
+        Identifier | Lot => "alphanumeric",
+        Date | BirthDate => "date",
+        PersonName | ProviderName | Signature => "name",
+        Diagnoses => "code",
+        Sex | State => "short",
+        Text | Address | CityStateZip | City | Allergies => "text",
+    }
+}
+
+/// Confidence buckets (lower bounds).
+const CONF_EDGES: [f32; 8] = [0.0, 30.0, 55.0, 70.0, 80.0, 90.0, 95.0, 98.0];
+
+fn conf_bucket(conf: f32) -> usize {
+    CONF_EDGES.iter().rposition(|&e| conf >= e).unwrap_or(0)
+}
+
+/// The bucket keys of some evidence, from the most specific to the least.
+fn keys(e: &Evidence) -> [String; 3] {
+    let cb = conf_bucket(e.conf);
+    [format!("{}|{}|{cb}", group(e.kind), e.support.as_str()), format!("*|{}|{cb}", e.support.as_str()), format!("*|*|{cb}")]
+}
+
+/// Values seen and wrong in one bucket.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub seen: u64,
+    pub wrong: u64,
+}
+
+/// Observed error rates by evidence bucket.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    /// What it was fitted on.
+    pub fitted_on: Vec<String>,
+    /// Values seen and wrong over all buckets.
+    pub total: Counts,
+    pub buckets: BTreeMap<String, Counts>,
+}
+
+/// Weight, in values, of a parent's rate in a child bucket's estimate.
+const PRIOR_WEIGHT: f64 = 20.0;
+
+impl Model {
+    /// The model shipped with chartmill.
+    pub fn builtin() -> &'static Model {
+        static MODEL: OnceLock<Model> = OnceLock::new();
+        MODEL.get_or_init(|| serde_json::from_str(include_str!("calibration.json")).expect("src/calibration.json is a model"))
+    }
+
+    /// Fit from labelled values: each value's evidence and whether it was right.
+    pub fn fit(samples: impl IntoIterator<Item = (Evidence, bool)>, fitted_on: Vec<String>) -> Model {
+        let mut m = Model { fitted_on, ..Model::default() };
+        for (e, right) in samples {
+            m.total.seen += 1;
+            m.total.wrong += u64::from(!right);
+            for k in keys(&e) {
+                let c = m.buckets.entry(k).or_default();
+                c.seen += 1;
+                c.wrong += u64::from(!right);
+            }
+        }
+        m
+    }
+
+    /// The estimated probability that a value with this evidence is wrong.
+    pub fn error(&self, e: &Evidence) -> f64 {
+        // From the least specific bucket to the most, each smoothed towards
+        // its parent; the root is smoothed towards the overall rate.
+        let overall = (self.total.wrong as f64 + 1.0) / (self.total.seen as f64 + 2.0);
+        let mut p = overall;
+        for k in keys(e).iter().rev() {
+            if let Some(c) = self.buckets.get(k) {
+                p = (c.wrong as f64 + PRIOR_WEIGHT * p) / (c.seen as f64 + PRIOR_WEIGHT);
+            }
+        }
+        if e.support == Support::Disagree {
+            // Reads that disagree are never accepted on their own evidence.
+            p = p.max(0.5);
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(kind: ValueType, conf: f32, support: Support) -> Evidence {
+        Evidence { kind, conf, support }
+    }
+
+    #[test]
+    fn a_fitted_model_reproduces_well_populated_rates_and_smooths_sparse_ones() {
+        let mut samples = Vec::new();
+        // 1,000 sure digits, 10 of them wrong; 3 lots at low confidence, all wrong.
+        for i in 0..1000 {
+            samples.push((ev(ValueType::Integer, 96.0, Support::Once), i % 100 != 0));
+        }
+        for _ in 0..3 {
+            samples.push((ev(ValueType::Lot, 40.0, Support::Unconfirmed), false));
+        }
+        let m = Model::fit(samples, vec!["test".into()]);
+        let sure = m.error(&ev(ValueType::Integer, 96.5, Support::Once));
+        assert!((sure - 0.01).abs() < 0.003, "{sure}");
+        let sparse = m.error(&ev(ValueType::Lot, 45.0, Support::Unconfirmed));
+        assert!(sparse > 0.1 && sparse < 1.0, "three wrong of three is not certainty: {sparse}");
+        assert!(m.error(&ev(ValueType::Integer, 96.0, Support::Disagree)) >= 0.5);
+    }
+
+    #[test]
+    fn the_shipped_model_loads_and_orders_evidence_sensibly() {
+        let m = Model::builtin();
+        assert!(m.total.seen > 0);
+        let sure = m.error(&ev(ValueType::Date, 97.0, Support::Agreed));
+        let doubtful = m.error(&ev(ValueType::Date, 20.0, Support::Unconfirmed));
+        assert!(sure < doubtful, "{sure} < {doubtful}");
+    }
+}
