@@ -159,7 +159,7 @@ impl Look {
                 gap_em: rng.gen_range(1.1..1.8),
                 label_cells: rng.gen_bool(0.6),
                 sign_below: rng.gen_bool(0.6),
-                more_hand: rng.gen_bool(0.4),
+                more_hand: rng.gen_bool(0.6),
                 title_case: rng.gen_bool(0.5),
             },
         }

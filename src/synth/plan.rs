@@ -1135,8 +1135,8 @@ fn plan_chart(
         }
         Family::Holdout => {
             let form = match frng.gen_range(0..100) {
-                0..=34 => FileForm::TiffG4,
-                35..=64 => FileForm::TiffGray { deflate: frng.gen_bool(0.5) },
+                0..=49 => FileForm::TiffG4,
+                50..=74 => FileForm::TiffGray { deflate: frng.gen_bool(0.5) },
                 _ => FileForm::Folder { color: false },
             };
             (form, dpi)
@@ -1343,7 +1343,7 @@ fn family_scan(rng: &mut ChaCha8Rng, family: Family, s: &mut Scan, g4: bool) {
         Family::Classic => return,
         Family::Office => (0.1, 0.0, 0.2, 0.08),
         Family::Fax => (0.55, 0.45, 0.5, 0.2),
-        Family::Holdout => (0.35, 0.25, 0.35, 0.2),
+        Family::Holdout => (0.5, 0.35, 0.5, 0.25),
     };
     if rng.gen_bool(p_drop) {
         s.dropouts = rng.gen_range(0.5..5.0);
