@@ -10,6 +10,8 @@ packages=(
   libclang-dev clang pkg-config
   fonts-dejavu-core fonts-liberation fonts-freefont-ttf
   fonts-humor-sans fonts-comic-neue fonts-courier-prime
+  fonts-urw-base35 fonts-roboto-unhinted fonts-noto-mono fonts-linuxlibertine
+  fonts-breip fonts-femkeklaver fonts-dkg-handwriting
 )
 
 missing=()

@@ -86,6 +86,10 @@ pub enum Command {
         charts: usize,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Style family of the charts (repeatable; dealt evenly). Default: the
+        /// development families classic, office and fax; `holdout` only when named.
+        #[arg(long = "family", value_name = "NAME", value_enum)]
+        families: Vec<crate::synth::Family>,
     },
     /// Account for every page of every file under an archive: loaded, in review, blank or failed
     /// (with its reason); exit 1 when a page is not accounted for or a file changed since loading.
@@ -264,14 +268,16 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
-        Command::Synth { out_dir, charts, seed } => {
-            let s = crate::synth::generate(&crate::synth::SynthConfig { out_dir: out_dir.clone(), charts, seed })?;
+        Command::Synth { out_dir, charts, seed, families } => {
+            let cfg = crate::synth::SynthConfig { out_dir: out_dir.clone(), charts, seed };
+            let s = crate::synth::generate_families(&cfg, &crate::synth::SynthOptions::default(), &families)?;
             println!(
-                "wrote {} charts ({} pages in {} files, {} with a defect) to {}/archive and the truth to {}/truth.jsonl",
+                "wrote {} charts ({} pages in {} files, {} with a defect) to {}/archive, the truth to {}/truth.jsonl and the families to {}/families.csv",
                 s.charts,
                 s.pages,
                 s.files,
                 s.defective,
+                out_dir.display(),
                 out_dir.display(),
                 out_dir.display()
             );

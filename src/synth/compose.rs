@@ -4,8 +4,9 @@
 //! and unruled tables).
 
 use super::data;
+use super::family::{self, Family, LabelStyle, Look};
 use super::format::{self, DateForm, DateKind, NameForm};
-use super::page::{Block, BoxCell, Cell, Doc, FontClass, Hand, Pair};
+use super::page::{Block, BoxCell, Cell, Doc, FontClass, Hand, Pair, Rules};
 use super::plan::{pick_date_form, DateVal, Effects, Faint, HeaderChange, Record, Sex};
 use chrono::{Datelike, NaiveDate};
 use rand::seq::SliceRandom;
@@ -60,9 +61,10 @@ pub const IMM_DATE_HEADERS: &[&str] = &["Date Given", "Date", "Given", "Date Adm
 pub const IMM_LOT_HEADERS: &[&str] = &["Lot", "Lot #", "Lot No.", "Lot Number"];
 
 /// The look of one chart: font, size, usual date and name forms, whether
-/// some values are handwritten, the letterhead.
+/// some values are handwritten, the letterhead, and its family's choices.
 #[derive(Clone, Debug)]
 pub struct Style {
+    pub look: Look,
     pub class: FontClass,
     pub font: usize,
     pub hand_font: usize,
@@ -76,7 +78,22 @@ pub struct Style {
 }
 
 impl Style {
-    pub fn new(rng: &mut ChaCha8Rng) -> Style {
+    /// The style of a chart of a family. The classic family draws from `rng`
+    /// alone, exactly as the original generator did; the others draw their
+    /// own choices from `frng`.
+    pub fn new(rng: &mut ChaCha8Rng, family: Family, frng: &mut ChaCha8Rng) -> Style {
+        let mut style = Style::classic(rng);
+        style.look = Look::new(family, frng);
+        if family != Family::Classic {
+            style.class = *family.font_classes().choose(frng).expect("classes");
+            style.font = frng.gen_range(0..4);
+            style.hand_font = *family.hands().choose(frng).expect("hands");
+            style.hand_chart |= style.look.more_hand;
+        }
+        style
+    }
+
+    fn classic(rng: &mut ChaCha8Rng) -> Style {
         let class = *[FontClass::Typewriter, FontClass::Sans, FontClass::Serif].choose(rng).expect("classes");
         let letterhead = if rng.gen_bool(0.6) {
             let place = data::CLINIC_PLACES.choose(rng).expect("places");
@@ -92,6 +109,7 @@ impl Style {
             None
         };
         Style {
+            look: Look::new(Family::Classic, rng),
             class,
             font: rng.gen_range(0..4),
             // Mostly the neater hand (Comic Neue), sometimes the rough one.
@@ -120,6 +138,8 @@ impl Style {
 /// Composition state for one page.
 struct Ctx<'a> {
     rng: &'a mut ChaCha8Rng,
+    /// The family's own stream (unused by the classic family).
+    frng: &'a mut ChaCha8Rng,
     style: &'a Style,
     /// The usual date form of this page.
     date_form: DateForm,
@@ -130,7 +150,58 @@ impl Ctx<'_> {
     /// above its value, usually without a colon.
     fn label(&mut self, choices: &[&str], boxed: bool) -> String {
         let l = *choices.choose(self.rng).expect("labels");
-        punctuate(self.rng, l, boxed)
+        self.styled(l, boxed)
+    }
+
+    /// A label in the page's label style.
+    fn styled(&mut self, l: &str, boxed: bool) -> String {
+        match self.style.look.labels {
+            LabelStyle::Spec => punctuate(self.rng, l, boxed),
+            style => family::label(self.frng, style, l, boxed),
+        }
+    }
+
+    /// The label of a narrative paragraph (`Exam:`) in the page's label style.
+    fn narrative_label(&self, l: &str) -> String {
+        match self.style.look.labels {
+            LabelStyle::Caps => l.to_uppercase(),
+            _ => l.to_string(),
+        }
+    }
+
+    /// A table header in the page's label style.
+    fn head(&mut self, choices: &[&str]) -> String {
+        family::header(self.style.look.labels, choices.choose(self.rng).expect("headers"))
+    }
+
+    /// Whether a table is ruled, and how.
+    fn table_rules(&mut self) -> (bool, Rules) {
+        if self.style.look.family == Family::Classic {
+            return (self.rng.gen_bool(0.5), Rules::Grid);
+        }
+        let (rules, p) = self.style.look.family.rules();
+        (self.frng.gen_bool(p), *rules.choose(self.frng).expect("rules"))
+    }
+
+    /// Pairs crowded on lines of at most about `chars` characters.
+    fn rows(&mut self, items: Vec<Pair>, chars: usize) -> Vec<Block> {
+        let gap_em = self.style.look.gap_em;
+        let mut out = Vec::new();
+        let mut line: Vec<Pair> = Vec::new();
+        let mut len = 0;
+        for p in items {
+            let w = p.label.len() + p.value.len().max(10) + 4;
+            if !line.is_empty() && len + w > chars {
+                out.push(Block::Row { items: std::mem::take(&mut line), gap_em });
+                len = 0;
+            }
+            len += w;
+            line.push(p);
+        }
+        if !line.is_empty() {
+            out.push(Block::Row { items: line, gap_em });
+        }
+        out
     }
 
     fn date(&mut self, d: NaiveDate, kind: DateKind) -> String {
@@ -177,6 +248,7 @@ impl Ctx<'_> {
             }
         }
         let title = titles.choose(self.rng).expect("titles").to_string();
+        let title = if self.style.look.title_case { family::header(LabelStyle::TitleCase, &title.to_lowercase()) } else { title };
         blocks.push(Block::Title(title));
         blocks.push(Block::Gap(6.0));
         blocks
@@ -234,9 +306,9 @@ fn allergy_text(rng: &mut impl Rng, allergies: &[(&str, Option<&str>)]) -> Strin
 }
 
 /// The composed page for a slot of the record.
-pub fn page(rng: &mut ChaCha8Rng, style: &Style, rec: &Record, fx: &Effects, slot: Slot) -> Doc {
+pub fn page(rng: &mut ChaCha8Rng, frng: &mut ChaCha8Rng, style: &Style, rec: &Record, fx: &Effects, slot: Slot) -> Doc {
     let date_form = if rng.gen_bool(0.7) { style.date_form } else { *format::DATE_FORMS.choose(rng).expect("forms") };
-    let mut cx = Ctx { rng, style, date_form };
+    let mut cx = Ctx { rng, frng, style, date_form };
     let header = match &fx.header {
         Some((s, change)) if *s == slot => Some(change.clone()),
         _ => None,
@@ -275,7 +347,9 @@ fn header(cx: &mut Ctx, rec: &Record, change: Option<&HeaderChange>) -> Vec<Bloc
         Pair::new(cx.label(DOB_LABELS, false), dob),
     ];
     let chars: usize = items.iter().map(|p| p.label.len() + p.value.len() + 4).sum();
+    let crowd = cx.style.look.crowded && cx.frng.gen_bool(0.6);
     let mut blocks = match variant {
+        _ if crowd => cx.rows(items, 84),
         0 if chars <= 78 => vec![Block::Inline(items)],
         0 | 1 => {
             let mut it = items.into_iter();
@@ -303,7 +377,10 @@ fn face_sheet(cx: &mut Ctx, rec: &Record) -> Vec<Block> {
     let allergies = allergy_text(cx.rng, &rec.allergies);
     let sex = sex_text(cx.rng, p.sex);
     let layout = cx.rng.gen_range(0..10);
-    let boxed = layout >= 7;
+    // Labels in their own cells (holdout) or pairs crowded on lines.
+    let cells = cx.style.look.label_cells && cx.frng.gen_bool(0.7);
+    let crowded = !cells && cx.style.look.crowded && cx.frng.gen_bool(0.8);
+    let boxed = (layout >= 7 && !crowded) || cells;
     // 0: one line "Address: 1428 Elm Street, Springfield, IL 62704";
     // 1: street + "City, State, ZIP: ..."; 2: street + City / State / ZIP.
     let addr_form = cx.rng.gen_range(0..3);
@@ -377,7 +454,31 @@ fn face_sheet(cx: &mut Ctx, rec: &Record) -> Vec<Block> {
         if !extras.is_empty() {
             rows.push(extras.iter().map(|p| cell(p, 1.0)).collect());
         }
-        blocks.push(Block::Boxes(rows));
+        blocks.push(if cells { Block::Grid(rows) } else { Block::Boxes(rows) });
+        return blocks;
+    }
+
+    if crowded {
+        let mut ids = vec![name_p, mrn_p, dob_p];
+        if rec.sex_shown {
+            ids.push(sex_p);
+        }
+        blocks.extend(cx.rows(ids, 84));
+        let mut contact = addr;
+        contact.push(phone_p);
+        blocks.extend(cx.rows(contact, 84));
+        blocks.push(Block::Gap(6.0));
+        if cx.frng.gen_bool(0.5) {
+            blocks.push(Block::Heading(family::header(cx.style.look.labels, "Coverage")));
+        }
+        let mut coverage = vec![payer_p, member_p];
+        coverage.extend(group_p);
+        blocks.extend(cx.rows(coverage, 84));
+        blocks.push(Block::Gap(6.0));
+        blocks.push(Block::Pairs { cols: 1, align: false, items: vec![allergy_p] });
+        if !extras.is_empty() {
+            blocks.extend(cx.rows(extras, 84));
+        }
         return blocks;
     }
 
@@ -432,7 +533,9 @@ fn progress_note(cx: &mut Ctx, rec: &Record, fx: &Effects, k: usize, change: Opt
     blocks.extend(header(cx, rec, change));
 
     let layout = cx.rng.gen_range(0..10);
-    let boxed = layout >= 7;
+    let cells = cx.style.look.label_cells && cx.frng.gen_bool(0.6);
+    let crowded = !cells && cx.style.look.crowded && cx.frng.gen_bool(0.7);
+    let boxed = (layout >= 7 && !crowded) || cells;
     let faint = |f: Faint| fx.faint == Some(f);
     let mut visit: Vec<Pair> = Vec::new();
     if let Some(date) = cx.date_val(e.date) {
@@ -451,7 +554,9 @@ fn progress_note(cx: &mut Ctx, rec: &Record, fx: &Effects, k: usize, change: Opt
             .enumerate()
             .map(|(i, p)| BoxCell { label: p.label.clone(), value: p.value.clone(), hand: p.hand, weight: weights[i.min(2)] })
             .collect();
-        blocks.push(Block::Boxes(vec![row]));
+        blocks.push(if cells { Block::Grid(vec![row]) } else { Block::Boxes(vec![row]) });
+    } else if crowded {
+        blocks.extend(cx.rows(visit, 88));
     } else if layout >= 4 {
         blocks.push(Block::Pairs { cols: 2, align: false, items: visit });
     } else {
@@ -459,14 +564,18 @@ fn progress_note(cx: &mut Ctx, rec: &Record, fx: &Effects, k: usize, change: Opt
     }
     blocks.push(Block::Gap(6.0));
 
-    blocks.push(Block::Para { label: Some("Chief Complaint:".into()), text: e.complaint.to_string() });
+    let cc_label = cx.narrative_label("Chief Complaint:");
+    blocks.push(Block::Para { label: Some(cc_label), text: e.complaint.to_string() });
     let hpi_label = *["HPI:", "Subjective:"].choose(cx.rng).expect("labels");
-    blocks.push(Block::Para { label: Some(hpi_label.into()), text: e.hpi.to_string() });
+    let hpi_label = cx.narrative_label(hpi_label);
+    blocks.push(Block::Para { label: Some(hpi_label), text: e.hpi.to_string() });
 
     // Vitals.
     let v = &e.vitals;
     let mut vit: Vec<Pair> = Vec::new();
     let vh = cx.maybe_hand(0.5);
+    // Families that write more by hand write the vitals' digits more often.
+    let vh = if cx.style.look.more_hand && cx.frng.gen_bool(0.5) { Hand::Neat } else { vh };
     if let Some((s, d)) = v.bp {
         vit.push(Pair::new(cx.label(BP_LABELS, false), format!("{s}/{d}")).hand(vh));
     }
@@ -489,19 +598,27 @@ fn progress_note(cx: &mut Ctx, rec: &Record, fx: &Effects, k: usize, change: Opt
         }
         _ => {
             if cx.rng.gen_bool(0.3) {
-                blocks.push(Block::Heading("Vitals".into()));
+                let h = family::header(cx.style.look.labels, "Vitals");
+                blocks.push(Block::Heading(h));
             }
-            blocks.push(Block::Inline(vit));
+            if cx.style.look.crowded {
+                let gap_em = cx.style.look.gap_em;
+                blocks.push(Block::Row { items: vit, gap_em });
+            } else {
+                blocks.push(Block::Inline(vit));
+            }
         }
     }
     blocks.push(Block::Gap(4.0));
-    blocks.push(Block::Para { label: Some("Exam:".into()), text: e.exam.to_string() });
+    let exam_label = cx.narrative_label("Exam:");
+    blocks.push(Block::Para { label: Some(exam_label), text: e.exam.to_string() });
 
     let items: Vec<String> = e.dx.iter().map(|(c, t)| format!("{c}  {t}")).collect();
     let dx_label = cx.label(DX_LABELS, false);
     let first_inline = cx.rng.gen_bool(0.4);
     blocks.push(Block::Codes { label: dx_label, items, first_inline });
-    blocks.push(Block::Para { label: Some("Plan:".into()), text: e.plan.to_string() });
+    let plan_label = cx.narrative_label("Plan:");
+    blocks.push(Block::Para { label: Some(plan_label), text: e.plan.to_string() });
     blocks.push(Block::Gap(14.0));
 
     match e.signed {
@@ -509,6 +626,15 @@ fn progress_note(cx: &mut Ctx, rec: &Record, fx: &Effects, k: usize, change: Opt
             let name = e.signer.clone();
             let date = cx.date(date, DateKind::Event);
             let hand = if cx.style.hand_chart && cx.rng.gen_bool(0.5) { Hand::Neat } else { Hand::Print };
+            if cx.style.look.sign_below && cx.frng.gen_bool(0.7) {
+                // A rule to sign on, the signer's name written below it.
+                let base = *["Signed", "Signature"].choose(cx.frng).expect("labels");
+                let label = cx.styled(base, false);
+                let date_label = cx.styled("Date", false);
+                let hand = if cx.frng.gen_bool(0.75) { Hand::Neat } else { Hand::Print };
+                blocks.push(Block::SignBelow { label, name, hand, date_label, date });
+                return blocks;
+            }
             match cx.rng.gen_range(0..3) {
                 0 => blocks.push(Block::Line { text: format!("Electronically signed by {name} on {date}"), hand: Hand::Print }),
                 1 => blocks.push(Block::Inline(vec![
@@ -534,11 +660,11 @@ fn medication_list(cx: &mut Ctx, rec: &Record, fx: &Effects, change: Option<&Hea
     let mut blocks = cx.top(MED_TITLES);
     blocks.extend(header(cx, rec, change));
     let headers = vec![
-        MED_NAME_HEADERS.choose(cx.rng).expect("h").to_string(),
-        MED_DOSE_HEADERS.choose(cx.rng).expect("h").to_string(),
-        "Route".to_string(),
-        MED_FREQ_HEADERS.choose(cx.rng).expect("h").to_string(),
-        MED_START_HEADERS.choose(cx.rng).expect("h").to_string(),
+        cx.head(MED_NAME_HEADERS),
+        cx.head(MED_DOSE_HEADERS),
+        family::header(cx.style.look.labels, "Route"),
+        cx.head(MED_FREQ_HEADERS),
+        cx.head(MED_START_HEADERS),
     ];
     let table_form = pick_date_form(cx.rng, 2000, DateKind::Event, cx.date_form);
     // A printed list; in charts with handwriting the last entry may be added by hand.
@@ -561,12 +687,8 @@ fn medication_list(cx: &mut Ctx, rec: &Record, fx: &Effects, change: Option<&Hea
             cell(start, hand),
         ]);
     }
-    blocks.push(Block::Table {
-        headers,
-        widths: vec![0.30, 0.16, 0.12, 0.18, 0.24],
-        rows,
-        ruled: cx.rng.gen_bool(0.5),
-    });
+    let (ruled, rules) = cx.table_rules();
+    blocks.push(Block::Table { headers, widths: vec![0.30, 0.16, 0.12, 0.18, 0.24], rows, ruled, rules });
     blocks
 }
 
@@ -574,15 +696,10 @@ fn immunization_record(cx: &mut Ctx, rec: &Record, fx: &Effects, change: Option<
     let mut blocks = cx.top(IMM_TITLES);
     blocks.extend(header(cx, rec, change));
     let site = cx.rng.gen_bool(0.2);
-    let mut headers = vec![
-        IMM_VACCINE_HEADERS.choose(cx.rng).expect("h").to_string(),
-        IMM_CVX_HEADERS.choose(cx.rng).expect("h").to_string(),
-        IMM_DATE_HEADERS.choose(cx.rng).expect("h").to_string(),
-        IMM_LOT_HEADERS.choose(cx.rng).expect("h").to_string(),
-    ];
+    let mut headers = vec![cx.head(IMM_VACCINE_HEADERS), cx.head(IMM_CVX_HEADERS), cx.head(IMM_DATE_HEADERS), cx.head(IMM_LOT_HEADERS)];
     let mut widths = vec![0.34, 0.14, 0.26, 0.26];
     if site {
-        headers.push("Site".into());
+        headers.push(family::header(cx.style.look.labels, "Site"));
         widths = vec![0.28, 0.12, 0.22, 0.18, 0.20];
     }
     let table_form = pick_date_form(cx.rng, 2000, DateKind::Event, cx.date_form);
@@ -603,14 +720,15 @@ fn immunization_record(cx: &mut Ctx, rec: &Record, fx: &Effects, change: Option<
         }
         rows.push(row);
     }
-    blocks.push(Block::Table { headers, widths, rows, ruled: cx.rng.gen_bool(0.5) });
+    let (ruled, rules) = cx.table_rules();
+    blocks.push(Block::Table { headers, widths, rows, ruled, rules });
     blocks
 }
 
 /// A page of a document type the pipeline does not know, with a header and text.
-pub fn unknown_page(rng: &mut ChaCha8Rng, style: &Style, rec: &Record, title: &str) -> Doc {
+pub fn unknown_page(rng: &mut ChaCha8Rng, frng: &mut ChaCha8Rng, style: &Style, rec: &Record, title: &str) -> Doc {
     let date_form = style.date_form;
-    let mut cx = Ctx { rng, style, date_form };
+    let mut cx = Ctx { rng, frng, style, date_form };
     let mut blocks = Vec::new();
     if let Some(lines) = &style.letterhead {
         blocks.push(Block::Letterhead(lines.clone()));
@@ -624,6 +742,7 @@ pub fn unknown_page(rng: &mut ChaCha8Rng, style: &Style, rec: &Record, title: &s
     match title {
         "LABORATORY REPORT" => {
             blocks.push(para("Collected:", &when));
+            let (ruled, rules) = cx.table_rules();
             let rows = [
                 ["Glucose", "105", "mg/dL", "70-99"],
                 ["Hemoglobin A1c", "6.8", "%", "4.0-5.6"],
@@ -636,7 +755,8 @@ pub fn unknown_page(rng: &mut ChaCha8Rng, style: &Style, rec: &Record, title: &s
                 headers: vec!["Test".into(), "Result".into(), "Units".into(), "Reference Range".into()],
                 widths: vec![0.36, 0.18, 0.18, 0.28],
                 rows: rows.iter().map(|r| r.iter().map(|t| Cell { text: t.to_string(), hand: Hand::Print }).collect()).collect(),
-                ruled: cx.rng.gen_bool(0.5),
+                ruled,
+                rules,
             });
         }
         "RADIOLOGY REPORT" => {

@@ -3,7 +3,10 @@
 //! [`generate`] writes `OUT_DIR/archive/` — box folders of charts, each a
 //! multi-page TIFF (grey LZW/Deflate or bitonal CCITT G4) or a folder of
 //! single-page PNG/JPEG/TIFF files — and `OUT_DIR/truth.jsonl`, the export
-//! the spec expects for each chart, with the flags it must raise.
+//! the spec expects for each chart, with the flags it must raise, and
+//! `OUT_DIR/families.csv`, the style family of each chart ([`Family`]:
+//! three development families and the held-out one, written only when
+//! asked for by name).
 //!
 //! It runs in two steps:
 //!
@@ -20,6 +23,7 @@
 
 mod compose;
 mod data;
+mod family;
 mod files;
 mod fonts;
 mod format;
@@ -27,8 +31,9 @@ mod page;
 mod plan;
 mod render;
 
+pub use family::{Family, DEVELOPMENT};
 pub use fonts::FONT_PACKAGES;
-pub use plan::{plan_corpus, ChartPlan, Truth};
+pub use plan::{plan_corpus, plan_corpus_families, ChartPlan, Truth};
 
 use anyhow::{bail, Context};
 use files::{Scanned, TiffKind, TiffWriter};
@@ -62,8 +67,9 @@ pub struct SynthSummary {
     pub defective: usize,
 }
 
-/// Writes a corpus: `OUT_DIR/archive/...` and `OUT_DIR/truth.jsonl`.
-/// Refuses to write into an `archive/` that already holds files.
+/// Writes a corpus of the development families: `OUT_DIR/archive/...`,
+/// `OUT_DIR/truth.jsonl` and `OUT_DIR/families.csv`. Refuses to write into
+/// an `archive/` that already holds files.
 pub fn generate(cfg: &SynthConfig) -> anyhow::Result<SynthSummary> {
     generate_with(cfg, &SynthOptions::default())
 }
@@ -80,13 +86,21 @@ pub struct SynthOptions {
 
 /// [`generate`] with options.
 pub fn generate_with(cfg: &SynthConfig, opts: &SynthOptions) -> anyhow::Result<SynthSummary> {
+    generate_families(cfg, opts, DEVELOPMENT)
+}
+
+/// [`generate_with`] in the given style families, dealt evenly over the
+/// charts (none given: the development families).
+pub fn generate_families(cfg: &SynthConfig, opts: &SynthOptions, families: &[Family]) -> anyhow::Result<SynthSummary> {
+    let families = if families.is_empty() { DEVELOPMENT } else { families };
     let archive = cfg.out_dir.join("archive");
     if archive.is_dir() && std::fs::read_dir(&archive)?.next().is_some() {
         bail!("{} already exists and is not empty; remove it or choose another output folder", archive.display());
     }
     std::fs::create_dir_all(&archive).with_context(|| format!("cannot create {}", archive.display()))?;
     let fonts = Fonts::load()?;
-    let mut plans = plan_corpus(cfg.charts, cfg.seed);
+    fonts.check(families)?;
+    let mut plans = plan_corpus_families(cfg.charts, cfg.seed, families);
     if let Some(cap) = opts.max_dpi {
         for p in &mut plans {
             p.dpi = p.dpi.min(cap.max(1));
@@ -108,6 +122,15 @@ pub fn generate_with(cfg: &SynthConfig, opts: &SynthOptions) -> anyhow::Result<S
     }
     out.flush()?;
 
+    // The family of each chart, beside the truth (which stays the export).
+    let families_path = cfg.out_dir.join("families.csv");
+    let mut out = BufWriter::new(std::fs::File::create(&families_path).with_context(|| format!("cannot create {}", families_path.display()))?);
+    writeln!(out, "chart_id,family")?;
+    for chart in &plans {
+        writeln!(out, "{},{}", chart.chart_id, chart.family.name())?;
+    }
+    out.flush()?;
+
     Ok(SynthSummary {
         charts: plans.len(),
         pages: plans.iter().map(|c| c.pages.len()).sum(),
@@ -116,7 +139,8 @@ pub fn generate_with(cfg: &SynthConfig, opts: &SynthOptions) -> anyhow::Result<S
     })
 }
 
-/// The truth of a corpus without rendering anything.
+/// The truth of a corpus without rendering anything. It does not depend on
+/// the families.
 pub fn truth(charts: usize, seed: u64) -> Vec<Truth> {
     plan_corpus(charts, seed).into_iter().map(|c| c.truth).collect()
 }
@@ -126,7 +150,7 @@ fn page_rng(seed: u64, chart: usize, page: u32) -> rand_chacha::ChaCha8Rng {
 }
 
 /// Grey level under which a pixel of the page is black in a bitonal scan:
-/// halfway between paper and ink.
+/// halfway between paper and ink, or nearer the ink for thin strokes.
 fn threshold(page: &PagePlan) -> u8 {
     match page.content {
         Content::Smear(_) => 128,
@@ -134,7 +158,7 @@ fn threshold(page: &PagePlan) -> u8 {
         _ => {
             let s = &page.scan;
             let span = (s.paper as f32 - s.ink as f32) * s.contrast;
-            (s.paper as f32 - span / 2.0).round() as u8
+            (s.paper as f32 - span * (0.5 + s.thin)).round() as u8
         }
     }
 }
@@ -365,13 +389,13 @@ mod tests {
                 let Content::Doc(doc) = &p.content else { continue };
                 for b in &doc.blocks {
                     match b {
-                        Block::Pairs { items, .. } | Block::Inline(items) | Block::Sticker(items) => {
+                        Block::Pairs { items, .. } | Block::Inline(items) | Block::Sticker(items) | Block::Row { items, .. } => {
                             for i in items {
                                 labels.push(i.label.clone());
                                 values.push(i.value.clone());
                             }
                         }
-                        Block::Boxes(rows) => {
+                        Block::Boxes(rows) | Block::Grid(rows) => {
                             for cell in rows.iter().flatten() {
                                 labels.push(cell.label.clone());
                                 values.push(cell.value.clone());
@@ -384,6 +408,10 @@ mod tests {
                         Block::Codes { label, .. } => labels.push(label.clone()),
                         Block::Title(t) => labels.push(t.clone()),
                         Block::Line { text, .. } => values.push(text.clone()),
+                        Block::SignBelow { label, name, date_label, date, .. } => {
+                            labels.extend([label.clone(), date_label.clone()]);
+                            values.extend([name.clone(), date.clone()]);
+                        }
                         _ => {}
                     }
                 }
@@ -477,5 +505,138 @@ mod tests {
         assert!(e["vitals"]["temp_f"].is_f64());
         assert!(t["chart_id"].as_str().unwrap().starts_with("box-01/0001-"));
     }
-}
 
+    #[test]
+    fn families_are_recorded_beside_the_truth_and_holdout_only_when_named() {
+        let dev = tempfile::tempdir().unwrap();
+        let cfg = SynthConfig { out_dir: dev.path().into(), charts: 3, seed: 11 };
+        generate_with(&cfg, &LOW).unwrap();
+        let csv = std::fs::read_to_string(dev.path().join("families.csv")).unwrap();
+        let mut lines = csv.lines();
+        assert_eq!(lines.next(), Some("chart_id,family"));
+        let rows: Vec<(String, String)> =
+            lines.map(|l| l.split_once(',').map(|(a, b)| (a.to_string(), b.to_string())).unwrap()).collect();
+        assert_eq!(rows.len(), 3);
+        let names: std::collections::HashSet<&str> = rows.iter().map(|(_, f)| f.as_str()).collect();
+        assert_eq!(names, ["classic", "office", "fax"].into_iter().collect());
+        // The truth stays exactly the export document: no family in it.
+        let truth = std::fs::read_to_string(dev.path().join("truth.jsonl")).unwrap();
+        for ((id, _), line) in rows.iter().zip(truth.lines()) {
+            let t: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(t["chart_id"].as_str(), Some(id.as_str()));
+            let keys: Vec<&str> = t.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+            let export = ["chart_id", "status", "flags", "patient", "allergies", "coverage", "encounters", "medications", "immunizations"];
+            assert_eq!(keys.len(), export.len());
+            assert!(keys.iter().all(|k| export.contains(k)), "{keys:?}");
+        }
+
+        let held = tempfile::tempdir().unwrap();
+        let cfg = SynthConfig { out_dir: held.path().into(), charts: 2, seed: 11 };
+        generate_families(&cfg, &LOW, &[Family::Holdout]).unwrap();
+        let csv = std::fs::read_to_string(held.path().join("families.csv")).unwrap();
+        assert_eq!(csv.lines().skip(1).filter(|l| l.ends_with(",holdout")).count(), 2);
+    }
+
+    #[test]
+    fn no_development_corpus_holds_the_held_out_family() {
+        for seed in [1, 2, 3] {
+            for n in [1, 5, 40] {
+                assert!(plan_corpus(n, seed).iter().all(|c| !c.family.held_out()));
+            }
+        }
+        assert!(plan_corpus_families(10, 1, &[Family::Holdout]).iter().all(|c| c.family == Family::Holdout));
+    }
+
+    /// Every text and style of the pages of a corpus.
+    fn docs(plans: &[ChartPlan]) -> Vec<&page::Doc> {
+        plans
+            .iter()
+            .flat_map(|c| c.pages.iter())
+            .filter_map(|p| if let Content::Doc(d) = &p.content { Some(d) } else { None })
+            .collect()
+    }
+
+    #[test]
+    fn the_held_out_family_prints_in_fonts_labels_and_rules_of_its_own() {
+        use page::{Block, FontClass, Rules};
+        let rules_of = |plans: &[ChartPlan]| -> Vec<Rules> {
+            docs(plans)
+                .iter()
+                .flat_map(|d| d.blocks.iter())
+                .filter_map(|b| if let Block::Table { ruled: true, rules, .. } = b { Some(*rules) } else { None })
+                .collect()
+        };
+        let held = plan_corpus_families(40, 3, &[Family::Holdout]);
+        let dev = plan_corpus(120, 3);
+        let book = [FontClass::BookSerif, FontClass::BookSans];
+        assert!(docs(&held).iter().all(|d| book.contains(&d.class) && [5, 6].contains(&d.hand_font)));
+        assert!(docs(&dev).iter().all(|d| !book.contains(&d.class) && ![5, 6].contains(&d.hand_font)));
+        assert!(rules_of(&held).iter().all(|r| *r == Rules::ThickHeader));
+        let dev_rules = rules_of(&dev);
+        assert!(!dev_rules.contains(&Rules::ThickHeader));
+        for r in [Rules::Grid, Rules::Horizontal, Rules::Dashed] {
+            assert!(dev_rules.contains(&r), "no {r:?} table in the development corpus");
+        }
+        // Title Case and `No.` labels are the held-out family's alone.
+        let (held_labels, _) = page_texts(&held);
+        let (dev_labels, _) = page_texts(&dev);
+        for l in ["Seen By:", "Date Of Birth:", "NPI No.", "MRN No."] {
+            assert!(held_labels.iter().any(|x| x == l), "{l} never printed in the held-out family");
+            assert!(!dev_labels.iter().any(|x| x == l), "{l} printed in a development family");
+        }
+        assert!(dev_labels.iter().any(|x| x == "DATE OF BIRTH:" || x == "DOB:"));
+        assert!(docs(&held).iter().any(|d| d.blocks.iter().any(|b| matches!(b, Block::Grid(_)))));
+        assert!(!docs(&dev).iter().any(|d| d.blocks.iter().any(|b| matches!(b, Block::Grid(_)))));
+    }
+
+    #[test]
+    fn every_variation_occurs_and_keeps_its_values() {
+        use page::Block;
+        let plans = plan_corpus_families(60, 8, &Family::ALL);
+        let blocks: Vec<&Block> = docs(&plans).into_iter().flat_map(|d| d.blocks.iter()).collect();
+        assert!(blocks.iter().any(|b| matches!(b, Block::Row { items, .. } if items.len() >= 3)));
+        assert!(blocks.iter().any(|b| matches!(b, Block::SignBelow { hand: page::Hand::Neat, .. })));
+        let scans: Vec<&page::Scan> = plans.iter().flat_map(|c| c.pages.iter().map(|p| &p.scan)).collect();
+        assert!(scans.iter().any(|s| s.dropouts > 0.0));
+        assert!(scans.iter().any(|s| s.streaks > 0));
+        assert!(scans.iter().any(|s| s.thin > 0.0));
+        assert!(scans.iter().any(|s| s.contrast < 0.6 && s.blur > 0.9));
+        // Every printed MRN is the chart's (or the identity defect's other one),
+        // whatever the layout.
+        let mut seen = 0;
+        for c in &plans {
+            let mrn = c.truth.patient.mrn.clone().unwrap();
+            if c.truth.flags.iter().any(|f| f.code == crate::model::FlagCode::IdentityMismatch) {
+                continue;
+            }
+            for b in docs(std::slice::from_ref(c)).into_iter().flat_map(|d| d.blocks.iter()) {
+                let pairs: Vec<(&str, &str)> = match b {
+                    Block::Pairs { items, .. } | Block::Inline(items) | Block::Sticker(items) | Block::Row { items, .. } => {
+                        items.iter().map(|p| (p.label.as_str(), p.value.as_str())).collect()
+                    }
+                    Block::Boxes(rows) | Block::Grid(rows) => rows.iter().flatten().map(|c| (c.label.as_str(), c.value.as_str())).collect(),
+                    _ => Vec::new(),
+                };
+                for (l, v) in pairs {
+                    if ["MRN:", "MRN", "MRN #", "MRN No."].contains(&l) {
+                        assert_eq!(v, mrn, "{}", c.chart_id);
+                        seen += 1;
+                    }
+                }
+            }
+        }
+        assert!(seen > 20);
+        // The signer's name below the signature line is the truth's.
+        for c in &plans {
+            let notes: Vec<&Block> = docs(std::slice::from_ref(c))
+                .into_iter()
+                .flat_map(|d| d.blocks.iter())
+                .filter(|b| matches!(b, Block::SignBelow { .. }))
+                .collect();
+            for b in notes {
+                let Block::SignBelow { name, .. } = b else { unreachable!() };
+                assert!(c.truth.encounters.iter().any(|e| e.signed_by.as_deref() == Some(name.as_str())), "{}", c.chart_id);
+            }
+        }
+    }
+}

@@ -75,7 +75,17 @@ pub enum Block {
     /// label's line when `first_inline`, else all below it, indented.
     Codes { label: String, items: Vec<String>, first_inline: bool },
     /// A table with a header row; `widths` are fractions of the text width.
-    Table { headers: Vec<String>, widths: Vec<f32>, rows: Vec<Vec<Cell>>, ruled: bool },
+    /// A ruled table is ruled as `rules` says; an unruled one has only a
+    /// thin rule under its header.
+    Table { headers: Vec<String>, widths: Vec<f32>, rows: Vec<Vec<Cell>>, ruled: bool, rules: Rules },
+    /// Several pairs crowded on one line, `gap_em` ems apart (`Name: …  MRN: …  DOB: …`).
+    Row { items: Vec<Pair>, gap_em: f32 },
+    /// Rows of label cells, each row a strip of boxes holding only the
+    /// labels with a strip of boxes holding the values right below it.
+    Grid(Vec<Vec<BoxCell>>),
+    /// A signature line: the label, a pen scribble on a rule, the date at the
+    /// right, and the signer's name written on the line below the rule.
+    SignBelow { label: String, name: String, hand: Hand, date_label: String, date: String },
     /// One line of plain text.
     Line { text: String, hand: Hand },
     /// Vertical space, in points.
@@ -84,12 +94,40 @@ pub enum Block {
     Rule,
 }
 
-/// The font family class of a page's print.
+/// How a ruled table is ruled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rules {
+    /// A full grid of thin rules.
+    Grid,
+    /// Horizontal rules between rows, no vertical ones.
+    Horizontal,
+    /// A full grid of broken dashes (a dot-matrix or fax rule).
+    Dashed,
+    /// A thick rule above and below the header row and one at the bottom.
+    ThickHeader,
+}
+
+/// The font family class of a page's print (see `fonts.rs` for the fonts
+/// of each class; each style family prints in classes of its own).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FontClass {
     Typewriter,
     Sans,
     Serif,
+    /// Roboto, Roboto Condensed, Nimbus Sans (`office`).
+    OfficeSans,
+    /// Noto Mono (`office`).
+    OfficeMono,
+    /// Nimbus Mono PS (`fax`).
+    FaxMono,
+    /// Nimbus Roman (`fax`).
+    FaxSerif,
+    /// Nimbus Sans Narrow (`fax`).
+    FaxSans,
+    /// Linux Libertine, URW Bookman, C059, P052 (`holdout`).
+    BookSerif,
+    /// Linux Biolinum, URW Gothic (`holdout`).
+    BookSans,
 }
 
 /// A page with text.
@@ -149,6 +187,14 @@ pub struct Scan {
     pub salt: f32,
     /// Punched holes at the left edge.
     pub holes: bool,
+    /// Ink dropouts: small spots where the ink did not take or the sensor
+    /// missed (broken strokes once thresholded), per square inch.
+    pub dropouts: f32,
+    /// Fax streaks: lost scan lines across the page and dirt on the glass.
+    pub streaks: u8,
+    /// Where a bitonal scan thresholds, from halfway between paper and ink
+    /// (0) towards the ink (positive: thinner, broken strokes).
+    pub thin: f32,
 }
 
 impl Scan {
@@ -163,6 +209,9 @@ impl Scan {
             noise: 0.0,
             salt: 0.0,
             holes: false,
+            dropouts: 0.0,
+            streaks: 0,
+            thin: 0.0,
         }
     }
 }

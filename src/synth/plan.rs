@@ -5,6 +5,7 @@
 
 use super::compose::{self, Slot};
 use super::data::{self, City, Condition, Drug, Vaccine};
+use super::family::{self, Family};
 use super::format::{self, DateForm};
 use super::page::{Content, Encoding, PagePlan, Scan, Smear};
 use crate::model::FlagCode;
@@ -334,6 +335,9 @@ pub enum FileForm {
 pub struct ChartPlan {
     pub index: usize,
     pub chart_id: String,
+    /// The style family the chart is drawn in (recorded in `families.csv`,
+    /// never in the truth).
+    pub family: Family,
     /// Path of the multi-page file relative to the archive (TIFF forms), or
     /// of the folder (folder form).
     pub path: String,
@@ -343,8 +347,16 @@ pub struct ChartPlan {
     pub truth: Truth,
 }
 
-/// Plans a corpus of `charts` charts for a seed.
+/// Plans a corpus of `charts` charts for a seed, in the development families.
 pub fn plan_corpus(charts: usize, seed: u64) -> Vec<ChartPlan> {
+    plan_corpus_families(charts, seed, family::DEVELOPMENT)
+}
+
+/// Plans a corpus of `charts` charts for a seed, the families dealt evenly
+/// over the charts. The records, defects and truth of chart `i` do not
+/// depend on the families; only how the chart looks does.
+pub fn plan_corpus_families(charts: usize, seed: u64, families: &[Family]) -> Vec<ChartPlan> {
+    let dealt = family::deal(families, charts, &mut chart_rng(seed, usize::MAX >> 20, 1));
     let mut rng = chart_rng(seed, usize::MAX >> 20, 0);
     let providers = make_providers(&mut rng, 8 + charts.min(400) / 10);
     let defects = assign_defects(&mut rng, charts);
@@ -386,7 +398,7 @@ pub fn plan_corpus(charts: usize, seed: u64) -> Vec<ChartPlan> {
                 Some(FlagCode::DuplicatePatient) if dup_kind[i].is_none() => None,
                 d => d,
             };
-            plan_chart(seed, i, ids[i].clone(), defect, dup_kind[i], &providers)
+            plan_chart(seed, i, ids[i].clone(), defect, dup_kind[i], &providers, dealt[i])
         })
         .collect()
 }
@@ -1096,8 +1108,12 @@ fn plan_chart(
     defect: Option<FlagCode>,
     dup_same_mrn: Option<bool>,
     providers: &[Provider],
+    family: Family,
 ) -> ChartPlan {
     let mut rng = chart_rng(seed, index, 1);
+    // The family's own choices come from their own stream, so that a classic
+    // chart draws from `rng` exactly what the original generator drew.
+    let mut frng = chart_rng(seed, index, 3);
     let mut rec = make_record(&mut rng, id, providers);
 
     // How the chart is stored and scanned.
@@ -1106,8 +1122,28 @@ fn plan_chart(
         40..=74 => FileForm::TiffGray { deflate: rng.gen_bool(0.5) },
         _ => FileForm::TiffG4,
     };
-    let folder = matches!(form, FileForm::Folder { .. });
     let dpi = *[200, 200, 200, 240, 300, 300, 300, 300, 300, 400].choose(&mut rng).expect("dpis");
+    let (form, dpi) = match family {
+        // Fax-like archives: mostly bitonal, mostly at fax resolutions.
+        Family::Fax => {
+            let form = match frng.gen_range(0..100) {
+                0..=64 => FileForm::TiffG4,
+                65..=84 => FileForm::TiffGray { deflate: frng.gen_bool(0.5) },
+                _ => FileForm::Folder { color: false },
+            };
+            (form, *[200, 200, 200, 240, 300].choose(&mut frng).expect("dpis"))
+        }
+        Family::Holdout => {
+            let form = match frng.gen_range(0..100) {
+                0..=49 => FileForm::TiffG4,
+                50..=74 => FileForm::TiffGray { deflate: frng.gen_bool(0.5) },
+                _ => FileForm::Folder { color: false },
+            };
+            (form, dpi)
+        }
+        Family::Classic | Family::Office => (form, dpi),
+    };
+    let folder = matches!(form, FileForm::Folder { .. });
 
     let (fx, pending) = match defect {
         Some(code) => {
@@ -1171,7 +1207,7 @@ fn plan_chart(
         .unwrap_or_default();
 
     // The pages.
-    let style = compose::Style::new(&mut rng);
+    let style = compose::Style::new(&mut rng, family, &mut frng);
     let g4 = form == FileForm::TiffG4;
     let folder_enc = match rng.gen_range(0..100) {
         0..=44 => Encoding::Png,
@@ -1191,9 +1227,9 @@ fn plan_chart(
             Slot::Extra => match fx.extra.clone().expect("extra page") {
                 Extra::Smear(s) => Content::Smear(s),
                 Extra::Corrupt => Content::Corrupt,
-                Extra::Unknown(title) => Content::Doc(compose::unknown_page(&mut rng, &style, &rec, title)),
+                Extra::Unknown(title) => Content::Doc(compose::unknown_page(&mut rng, &mut frng, &style, &rec, title)),
             },
-            other => Content::Doc(compose::page(&mut rng, &style, &rec, &fx, *other)),
+            other => Content::Doc(compose::page(&mut rng, &mut frng, &style, &rec, &fx, *other)),
         };
         let encoding = if folder {
             Some(if mixed {
@@ -1210,7 +1246,10 @@ fn plan_chart(
         };
         let lossless = !g4 && !matches!(encoding, Some(Encoding::Jpeg { .. }));
         let faint_page = fx.faint.is_some() && Some(*slot) == fx.faint.map(faint_slot);
-        let scan = scan_plan(&mut rng, &content, g4, lossless, faint_page);
+        let mut scan = scan_plan(&mut rng, &content, g4, lossless, faint_page);
+        if matches!(content, Content::Doc(_)) && !faint_page {
+            family_scan(&mut frng, family, &mut scan, g4);
+        }
         pages.push(PagePlan { number: i as u32 + 1, content, scan, encoding });
     }
 
@@ -1224,7 +1263,7 @@ fn plan_chart(
     };
 
     let truth = truth(&chart_id, &rec, &note_order, flags);
-    ChartPlan { index, chart_id, path, form, dpi, pages, truth }
+    ChartPlan { index, chart_id, family, path, form, dpi, pages, truth }
 }
 
 fn faint_slot(f: Faint) -> Slot {
@@ -1293,6 +1332,36 @@ fn scan_plan(rng: &mut ChaCha8Rng, content: &Content, g4: bool, lossless: bool, 
         s.salt = s.salt.min(0.0005);
     }
     s
+}
+
+/// The scan damage of a family on top of the classic damage of a page with
+/// text (never on the page of a faint value, which must stay the only hard
+/// part of its page). Every page stays legible to a person.
+fn family_scan(rng: &mut ChaCha8Rng, family: Family, s: &mut Scan, g4: bool) {
+    // (chance of dropouts, of streaks, of thin strokes in G4, of a faint and blurred page)
+    let (p_drop, p_streak, p_thin, p_faint) = match family {
+        Family::Classic => return,
+        Family::Office => (0.1, 0.0, 0.2, 0.08),
+        Family::Fax => (0.55, 0.45, 0.5, 0.2),
+        Family::Holdout => (0.5, 0.35, 0.5, 0.25),
+    };
+    if rng.gen_bool(p_drop) {
+        s.dropouts = rng.gen_range(0.5..5.0);
+    }
+    if rng.gen_bool(p_streak) {
+        s.streaks = rng.gen_range(1..=6);
+    }
+    if g4 && rng.gen_bool(p_thin) {
+        s.thin = rng.gen_range(0.05..0.2);
+    }
+    if rng.gen_bool(p_faint) {
+        // Faint and blurred: pale toner, a soft focus. In a bitonal scan the
+        // threshold takes the paleness away, the blur thickens or breaks strokes.
+        s.contrast = s.contrast.min(rng.gen_range(0.42..0.6));
+        s.blur = rng.gen_range(0.9..1.4);
+        s.noise = s.noise.min(4.0);
+        s.thin = s.thin.min(0.1);
+    }
 }
 
 fn opt(s: &str) -> Option<String> {

@@ -4,7 +4,7 @@
 //! specks, punched holes, quarter turns).
 
 use super::fonts::{Face, Fonts};
-use super::page::{Block, BoxCell, Cell, Content, Doc, Hand, Pair, PagePlan, Scan, Smear};
+use super::page::{Block, BoxCell, Cell, Content, Doc, Hand, Pair, PagePlan, Rules, Scan, Smear};
 use ab_glyph::{point, Font, FontArc, PxScale, ScaleFont};
 use image::{GrayImage, Luma};
 use rand::{Rng, RngCore};
@@ -302,6 +302,39 @@ impl Layout<'_> {
         }
     }
 
+    /// A horizontal rule `k` times as thick as a thin one.
+    fn thick_hline(&mut self, x0: f32, x1: f32, y: f32, k: u32) {
+        let t = (self.dpi / 150.0).round().max(1.0);
+        for i in 0..k {
+            self.hline(x0, x1, y - t * (k / 2) as f32 + t * i as f32);
+        }
+    }
+
+    /// A rule of dashes with uneven gaps, some dashes broken.
+    fn dashed_hline(&mut self, x0: f32, x1: f32, y: f32) {
+        let (dash, gap) = (self.dpi * 0.06, self.dpi * 0.03);
+        let mut x = x0;
+        while x < x1 {
+            let d = dash * self.rng.gen_range(0.6..1.3);
+            if self.rng.gen_bool(0.9) {
+                self.hline(x, (x + d).min(x1), y);
+            }
+            x += d + gap * self.rng.gen_range(0.6..1.6);
+        }
+    }
+
+    fn dashed_vline(&mut self, x: f32, y0: f32, y1: f32) {
+        let (dash, gap) = (self.dpi * 0.06, self.dpi * 0.03);
+        let mut y = y0;
+        while y < y1 {
+            let d = dash * self.rng.gen_range(0.6..1.3);
+            if self.rng.gen_bool(0.9) {
+                self.vline(x, y, (y + d).min(y1));
+            }
+            y += d + gap * self.rng.gen_range(0.6..1.6);
+        }
+    }
+
     fn rect(&mut self, x: f32, y: f32, w: f32, h: f32) {
         self.hline(x, x + w, y);
         self.hline(x, x + w, y + h);
@@ -397,19 +430,54 @@ impl Layout<'_> {
                     }
                 }
             }
-            Block::Inline(items) => {
-                let gap = self.px(size * 2.2);
-                let total: f32 = items.iter().map(|p| self.pair_width(p, size)).sum::<f32>() + gap * (items.len().saturating_sub(1)) as f32;
-                let pt = if total > width { size * (width / total).max(0.6) } else { size };
-                let gap = gap * pt / size;
-                let base = self.baseline(pt);
-                let mut x = self.left;
-                for p in items {
-                    let w = self.pair_width(p, pt);
-                    let right = self.right;
-                    self.pair(x, base, p, None, right, pt);
-                    x += w + gap;
+            Block::Inline(items) => self.inline(items, 2.2),
+            Block::Row { items, gap_em } => self.inline(items, *gap_em),
+            Block::Grid(rows) => {
+                let label_pt = size * 0.8;
+                let pad = self.px(3.0);
+                let label_h = pad * 2.0 + self.line_h(label_pt);
+                let value_h = pad * 2.0 + self.line_h(size * 1.1);
+                for row in rows {
+                    let total: f32 = row.iter().map(|c| c.weight).sum();
+                    let mut x = self.left;
+                    let y0 = self.y;
+                    for cell in row {
+                        let w = width * cell.weight / total;
+                        self.rect(x, y0, w, label_h);
+                        self.rect(x, y0 + label_h, w, value_h);
+                        let role = self.label_role();
+                        let base = y0 + pad + self.px(label_pt) * 1.05;
+                        self.fit(x + pad * 1.5, base, &cell.label, role, label_pt, Hand::Print, w - 3.0 * pad);
+                        if !cell.value.is_empty() {
+                            let vbase = y0 + label_h + pad + self.px(size) * 1.15;
+                            self.fit(x + pad * 2.0, vbase, &cell.value, Role::Regular, size, cell.hand, w - 4.0 * pad);
+                        }
+                        x += w;
+                    }
+                    self.y = y0 + label_h + value_h;
                 }
+                self.y += self.px(8.0);
+            }
+            Block::SignBelow { label, name, hand, date_label, date } => {
+                let base = self.baseline(size);
+                let role = self.label_role();
+                let lw = self.text(self.left, base, label, role, size, Hand::Print);
+                let x0 = self.left + lw + self.space(size);
+                let x1 = (x0 + self.px(200.0)).min(self.right - self.px(150.0));
+                self.hline(x0, x1, base + self.px(2.0));
+                // A pen scribble on the rule: the signature itself, no text.
+                let em = self.px(size);
+                let ink = self.hand_ink;
+                let w = (x1 - x0) * self.rng.gen_range(0.5..0.85);
+                self.stroke(x0 + self.px(6.0), base - em * 0.35, w, em * 1.4, ink);
+                self.stroke(x0 + self.px(14.0), base - em * 0.2, w * 0.7, em, ink);
+                let dx = x1 + self.px(size * 2.0);
+                let right = self.right;
+                let dw = self.text(dx, base, date_label, role, size, Hand::Print);
+                self.fit(dx + dw + self.space(size), base, date, Role::Regular, size, Hand::Print, right - dx - dw);
+                self.y += self.line_h(size) * 1.1;
+                let base = self.baseline(size);
+                self.fit(x0, base, name, Role::Regular, size, *hand, right - x0);
                 self.y += self.line_h(size);
             }
             Block::Boxes(rows) => {
@@ -481,7 +549,7 @@ impl Layout<'_> {
                     self.y += self.line_h(size);
                 }
             }
-            Block::Table { headers, widths, rows, ruled } => self.table(headers, widths, rows, *ruled),
+            Block::Table { headers, widths, rows, ruled, rules } => self.table(headers, widths, rows, *ruled, *rules),
             Block::Line { text, hand } => {
                 let base = self.baseline(size);
                 let right = self.right;
@@ -498,6 +566,26 @@ impl Layout<'_> {
         }
     }
 
+    /// Pairs on one line, `gap_em` ems of the body size apart, shrunk to
+    /// fit the text width when needed.
+    fn inline(&mut self, items: &[Pair], gap_em: f32) {
+        let size = self.size;
+        let width = self.right - self.left;
+        let gap = self.px(size * gap_em);
+        let total: f32 = items.iter().map(|p| self.pair_width(p, size)).sum::<f32>() + gap * (items.len().saturating_sub(1)) as f32;
+        let pt = if total > width { size * (width / total).max(0.6) } else { size };
+        let gap = gap * pt / size;
+        let base = self.baseline(pt);
+        let mut x = self.left;
+        for p in items {
+            let w = self.pair_width(p, pt);
+            let right = self.right;
+            self.pair(x, base, p, None, right, pt);
+            x += w + gap;
+        }
+        self.y += self.line_h(size);
+    }
+
     fn boxed(&mut self, x: f32, w: f32, h: f32, cell: &BoxCell, label_pt: f32, pad: f32) {
         let y0 = self.y;
         self.rect(x, y0, w, h);
@@ -511,7 +599,7 @@ impl Layout<'_> {
         }
     }
 
-    fn table(&mut self, headers: &[String], widths: &[f32], rows: &[Vec<Cell>], ruled: bool) {
+    fn table(&mut self, headers: &[String], widths: &[f32], rows: &[Vec<Cell>], ruled: bool, rules: Rules) {
         let size = self.size;
         let width = self.right - self.left;
         let row_h = self.line_h(size) * 1.3;
@@ -531,7 +619,12 @@ impl Layout<'_> {
         }
         self.y += row_h;
         let (l, r) = (self.left, self.right);
-        self.hline(l, r, self.y);
+        let ruled_as = if ruled { Some(rules) } else { None };
+        match ruled_as {
+            Some(Rules::Dashed) => self.dashed_hline(l, r, self.y),
+            Some(Rules::ThickHeader) => self.thick_hline(l, r, self.y, 3),
+            _ => self.hline(l, r, self.y),
+        }
         for row in rows {
             let base = text_base(self.y, self);
             for (i, cell) in row.iter().enumerate().take(xs.len() - 1) {
@@ -542,16 +635,34 @@ impl Layout<'_> {
                 self.fit(xs[i] + pad, base, &cell.text, Role::Regular, size, cell.hand, avail);
             }
             self.y += row_h;
-            if ruled {
-                self.hline(l, r, self.y);
+            match ruled_as {
+                Some(Rules::Grid | Rules::Horizontal) => self.hline(l, r, self.y),
+                Some(Rules::Dashed) => self.dashed_hline(l, r, self.y),
+                Some(Rules::ThickHeader) | None => {}
             }
         }
-        if ruled {
-            self.hline(l, r, top);
-            for x in xs.clone() {
-                let y = self.y;
-                self.vline(x.min(r), top, y);
+        match ruled_as {
+            Some(Rules::Grid) => {
+                self.hline(l, r, top);
+                for x in xs.clone() {
+                    let y = self.y;
+                    self.vline(x.min(r), top, y);
+                }
             }
+            Some(Rules::Horizontal) => self.hline(l, r, top),
+            Some(Rules::Dashed) => {
+                self.dashed_hline(l, r, top);
+                for x in xs.clone() {
+                    let y = self.y;
+                    self.dashed_vline(x.min(r), top, y);
+                }
+            }
+            Some(Rules::ThickHeader) => {
+                self.thick_hline(l, r, top, 3);
+                let y = self.y;
+                self.thick_hline(l, r, y, 2);
+            }
+            None => {}
         }
         self.y += self.px(8.0);
     }
@@ -628,6 +739,9 @@ fn damage(img: GrayImage, scan: &Scan, dpi: u32, rng: &mut ChaCha8Rng) -> GrayIm
     if scan.blur > 0.0 {
         img = blur(img, scan.blur * dpi as f32 / 300.0);
     }
+    if scan.dropouts > 0.0 {
+        dropouts(&mut img, scan.dropouts, dpi, rng);
+    }
     // Paper and ink levels, faded print.
     let paper = scan.paper as f32;
     let span = (paper - scan.ink as f32) * scan.contrast;
@@ -655,6 +769,9 @@ fn damage(img: GrayImage, scan: &Scan, dpi: u32, rng: &mut ChaCha8Rng) -> GrayIm
             }
         }
     }
+    if scan.streaks > 0 {
+        streaks(&mut img, scan.streaks, scan.paper, dpi, rng);
+    }
     if scan.holes {
         let r = (0.13 * dpi as f32) as i32;
         let x = (0.4 * dpi as f32) as i32;
@@ -669,6 +786,62 @@ fn damage(img: GrayImage, scan: &Scan, dpi: u32, rng: &mut ChaCha8Rng) -> GrayIm
         2 => image::imageops::rotate180(&img),
         3 => image::imageops::rotate270(&img),
         _ => img,
+    }
+}
+
+/// Small spots where the ink is lost: on the image before paper and ink
+/// levels, each spot lifts the pixels under it most of the way to white, so
+/// that strokes through it come out broken, in a bitonal scan above all.
+/// `per_sq_in` spots per square inch, 0.5 to 2 points across.
+fn dropouts(img: &mut GrayImage, per_sq_in: f32, dpi: u32, rng: &mut ChaCha8Rng) {
+    let (w, h) = img.dimensions();
+    let n = (per_sq_in * (w as f32 / dpi as f32) * (h as f32 / dpi as f32)) as usize;
+    let buf: &mut [u8] = img.as_mut();
+    for _ in 0..n {
+        let (cx, cy) = (rng.gen_range(0..w) as i32, rng.gen_range(0..h) as i32);
+        let r = (rng.gen_range(0.25..1.0) * dpi as f32 / 72.0).max(1.0);
+        let lift = rng.gen_range(0.6..0.95);
+        let ri = r.ceil() as i32;
+        for y in (cy - ri).max(0)..(cy + ri + 1).min(h as i32) {
+            for x in (cx - ri).max(0)..(cx + ri + 1).min(w as i32) {
+                let (dx, dy) = ((x - cx) as f32, (y - cy) as f32);
+                if dx * dx + dy * dy <= r * r {
+                    let i = (y as u32 * w + x as u32) as usize;
+                    let v = buf[i] as f32;
+                    buf[i] = (v + (255.0 - v) * lift) as u8;
+                }
+            }
+        }
+    }
+}
+
+/// Fax streaks: scan lines lost across the page (a row or two of paper
+/// through the text) and, on some pages, a thin grey line down the page
+/// from dirt on the scanner glass.
+fn streaks(img: &mut GrayImage, n: u8, paper: u8, dpi: u32, rng: &mut ChaCha8Rng) {
+    let (w, h) = img.dimensions();
+    let buf: &mut [u8] = img.as_mut();
+    for _ in 0..n {
+        let y0 = rng.gen_range(0..h) as usize;
+        let rows = rng.gen_range(1..=(dpi / 150).max(1)) as usize;
+        // A lost line may cover the whole width or a run of it.
+        let (x0, x1) = if rng.gen_bool(0.5) {
+            (0, w as usize)
+        } else {
+            let a = rng.gen_range(0..w) as usize;
+            (a, (a + rng.gen_range(w / 8..w / 2) as usize).min(w as usize))
+        };
+        for y in y0..(y0 + rows).min(h as usize) {
+            buf[y * w as usize + x0..y * w as usize + x1].fill(paper);
+        }
+    }
+    if rng.gen_bool(0.3) {
+        let x = rng.gen_range(w / 10..w - w / 10) as usize;
+        let v = rng.gen_range(90..150u8);
+        for y in 0..h as usize {
+            let i = y * w as usize + x;
+            buf[i] = buf[i].min(v);
+        }
     }
 }
 
