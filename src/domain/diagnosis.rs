@@ -12,9 +12,11 @@
 //!   mellitus" for `E11.9`); words match when equal, one OCR slip apart, or
 //!   sharing a long prefix (`diabetic` and `diabetes`).
 //! - It **disagrees** only when it shares no strong word with them and all
-//!   its strong words (two or more, or one of six letters or more) are found
-//!   together in the description of a code of another category (the first
-//!   three characters): `Asthma` printed after `I10`.
+//!   its strong words are found together in the description of a code of
+//!   another category (the first three characters): `Urinary tract infection`
+//!   printed after `E11.9`. A single strong word counts only when it has six
+//!   letters or more and names codes of at most three categories
+//!   (`Asthma` printed after `I10`).
 //! - Otherwise, and for a code not in the tables, it is **unknown**.
 
 use super::text::{same_word, stem, tokens};
@@ -89,6 +91,7 @@ pub const WEAK_WORDS: &[&str] = &[
     "encounter", "left", "right", "bilateral", "initial", "subsequent", "sequela", "single",
     "episode", "uncomplicated", "complication", "mellitus", "diagnosis", "general", "routine",
     "controlled", "uncontrolled", "mild", "moderate", "severe", "state", "status", "1", "2",
+    "follow", "up", "visit", "recheck", "check", "refill", "medication", "management", "care",
 ];
 
 /// The words of a text after normalisation, with the strong ones marked.
@@ -199,6 +202,19 @@ fn matches_elsewhere(strong: &[String], category: &str, system: IcdSystem) -> bo
     })
 }
 
+/// The number of categories whose codes hold `word` in their description.
+fn categories_of(word: &str, system: IcdSystem) -> usize {
+    let idx = index(system);
+    let Some(list) = idx.postings.get(word) else {
+        return 0;
+    };
+    let mut cats: Vec<&str> =
+        list.iter().map(|&i| idx.codes[i as usize]).map(|c| c.get(..3).unwrap_or(c)).collect();
+    cats.sort_unstable();
+    cats.dedup();
+    cats.len()
+}
+
 /// Whether the diagnosis text printed after a code fits the code's description.
 pub fn icd_text_agrees(code: &str, text: &str, system: IcdSystem) -> Agreement {
     let key = super::key(code);
@@ -216,7 +232,8 @@ pub fn icd_text_agrees(code: &str, text: &str, system: IcdSystem) -> Agreement {
     if strong.iter().any(|t| code_words.iter().any(|c| same_word(t, c))) {
         return Agreement::Agrees;
     }
-    let specific = strong.len() >= 2 || strong[0].chars().count() >= 6;
+    let specific = strong.len() >= 2
+        || (strong[0].chars().count() >= 6 && categories_of(&strong[0], system) <= 3);
     // An ICD-9-CM E code's category has four characters (E849), others three.
     let width = if system == IcdSystem::Icd9Cm && key.starts_with('E') { 4 } else { 3 };
     let category = key.get(..width).unwrap_or(&key);
