@@ -15,6 +15,9 @@
 //! 7. [`run`] drives the batch: the one place with parallelism, and [`progress`]
 //!    reports it.
 //!
+//! [`domain`] holds the shipped code tables (ICD-10-CM by fiscal year,
+//! ICD-9-CM, CVX, drugs) and the agreement checks built on them.
+//!
 //! Around them: [`synth`] writes synthetic archives with ground truth, [`eval`]
 //! measures accuracy against it, [`reconcile`] accounts for every page of an
 //! archive against the database.
@@ -22,6 +25,7 @@
 pub mod calibrate;
 pub mod cli;
 pub mod discover;
+pub mod domain;
 pub mod eval;
 pub mod extract;
 pub mod image;
