@@ -56,6 +56,21 @@ pub struct Evidence {
     pub kind: ValueType,
     pub conf: f32,
     pub support: Support,
+    /// An identifier or lot that mixes digits with a letter OCR confuses
+    /// with a digit (`O`/`0`, `I`/`l`/`1`): Tesseract reads such glyphs with
+    /// high confidence either way, in fonts where they look alike.
+    pub ambiguous: bool,
+}
+
+/// Whether an identifier's text mixes digits with a letter that OCR takes
+/// for a digit, or a digit for such a letter.
+fn ambiguous_glyphs(kind: ValueType, raw: &str) -> bool {
+    if !matches!(kind, ValueType::Identifier | ValueType::Lot) {
+        return false;
+    }
+    let digits = raw.chars().any(|c| c.is_ascii_digit());
+    let letters = raw.chars().any(|c| c.is_ascii_alphabetic());
+    digits && letters && raw.chars().any(|c| matches!(c, 'O' | 'o' | 'I' | 'l' | 'Q' | 'D'))
 }
 
 /// The evidence of a value as extraction left it.
@@ -70,7 +85,7 @@ pub fn evidence(v: &FieldValue) -> Evidence {
     } else {
         Support::Unconfirmed
     };
-    Evidence { kind: v.kind, conf: v.prov.conf, support }
+    Evidence { kind: v.kind, conf: v.prov.conf, support, ambiguous: ambiguous_glyphs(v.kind, &v.raw) }
 }
 
 /// Coarse groups of value types that fail alike: digit strings, letters and
@@ -98,7 +113,8 @@ fn conf_bucket(conf: f32) -> usize {
 /// The bucket keys of some evidence, from the most specific to the least.
 fn keys(e: &Evidence) -> [String; 3] {
     let cb = conf_bucket(e.conf);
-    [format!("{}|{}|{cb}", group(e.kind), e.support.as_str()), format!("*|{}|{cb}", e.support.as_str()), format!("*|*|{cb}")]
+    let g = if e.ambiguous { "ambiguous" } else { group(e.kind) };
+    [format!("{g}|{}|{cb}", e.support.as_str()), format!("*|{}|{cb}", e.support.as_str()), format!("*|*|{cb}")]
 }
 
 /// Values seen and wrong in one bucket.
@@ -167,7 +183,16 @@ mod tests {
     use super::*;
 
     fn ev(kind: ValueType, conf: f32, support: Support) -> Evidence {
-        Evidence { kind, conf, support }
+        Evidence { kind, conf, support, ambiguous: false }
+    }
+
+    #[test]
+    fn identifiers_mixing_digits_with_look_alike_letters_are_ambiguous() {
+        assert!(ambiguous_glyphs(ValueType::Lot, "9LBO86X"));
+        assert!(ambiguous_glyphs(ValueType::Identifier, "4PY8RG2QQ19"));
+        assert!(!ambiguous_glyphs(ValueType::Lot, "9LB086X"), "a zero among digits is not a letter");
+        assert!(!ambiguous_glyphs(ValueType::Identifier, "00482913"));
+        assert!(!ambiguous_glyphs(ValueType::PersonName, "O'Neill"));
     }
 
     #[test]

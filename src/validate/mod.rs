@@ -10,6 +10,7 @@
 //! | `missing_field` | a required field has no value (or only empty text); a required name lacks its family or given name; a required signature lacks its name or date; a label of any field (required or not, unless `may_be_blank`) stands on the page with no value beside or below it |
 //! | `low_confidence` | a chart value's OCR confidence is under the pipeline's threshold; two reads of a value (with the page, and from its own box) pass its checks and disagree |
 //! | `invalid_value` | a value (chart or page label) failed normalisation; a diagnosis code is of the wrong ICD system for its visit date |
+//! | `invalid_value` (code tables) | a diagnosis code that does not exist, is not valid on the date of service or is only a category; a code that does not fit the text beside it; a CVX code that does not exist or does not fit the vaccine named on its row; a dose far outside the strengths of the drug on its row ([`domain`]) |
 //! | `identity_mismatch` | a page label's name, MRN or DOB disagrees with the chart's patient |
 //! | `implausible_date` | DOB in the future or age over 120; any other date before the DOB or in the future |
 //! | `unreadable_page`, `unknown_document` | from the page status |
@@ -35,6 +36,7 @@
 //! - Flags are deduplicated by code, field and page (the first reason stays)
 //!   and ordered by page (chart-wide flags without a page first), field, code.
 
+mod domain;
 mod identity;
 
 use crate::model::{FieldValue, Flag, FlagCode, PageInfo, PageStatus, RecordKind, RecordRef};
@@ -72,6 +74,7 @@ pub fn validate(input: &ChartInput) -> Vec<Flag> {
     missing_flags(input, &mut flags);
     value_flags(input, &mut flags);
     icd_flags(input, &mut flags);
+    domain::domain_flags(input, &mut flags);
     let header_fields: Vec<(String, ValueType)> =
         input.pipeline.header.iter().map(|f| (f.path.clone(), f.value_type)).collect();
     identity::mismatch_flags(input.values, input.header, &header_fields, &mut flags);

@@ -365,6 +365,39 @@ fn a_label_without_a_value_is_missing_even_when_optional() {
     check(&c, &["missing_field encounters[0].npi @2"]);
 }
 
+// ------------------------------------------------------------------ code tables
+
+#[test]
+fn codes_are_checked_against_the_shipped_tables() {
+    // A code that does not exist, and a category that is not a complete code.
+    let c = good_with(&[], &[("encounters[].diagnoses", ValueType::Diagnoses, "250.99 Diabetes\n401 Hypertension")]);
+    check(&c, &["invalid_value encounters[0].diagnoses[0].code @2", "invalid_value encounters[0].diagnoses[1].code @2"]);
+    assert!(reason_of(&c, FlagCode::InvalidValue).contains("does not exist in ICD-9-CM"));
+    // Right codes with their texts raise nothing, in either system.
+    let c = good_with(
+        &[],
+        &[
+            ("encounters[].date", ValueType::Date, "03/02/2019"),
+            ("encounters[].signature", ValueType::Signature, "John R. Miller, MD 03/02/2019"),
+            ("encounters[].diagnoses", ValueType::Diagnoses, "E11.9 Type 2 diabetes mellitus without complications\nI10 Essential hypertension"),
+        ],
+    );
+    check(&c, &[]);
+}
+
+#[test]
+fn a_cvx_that_does_not_fit_its_vaccine_is_invalid() {
+    let mut c = good();
+    c.row(4, "immunizations", "immunization_record", &[
+        ("vaccine", ValueType::Text, "MMR"),
+        ("cvx", ValueType::Cvx, "141"),
+        ("date", ValueType::Date, "10/15/1998"),
+        ("lot", ValueType::Lot, "U2233AB"),
+    ]);
+    check(&c, &["invalid_value immunizations[1].cvx @4"]);
+    assert_eq!(reason_of(&c, FlagCode::InvalidValue), "CVX does not match the vaccine name on the same row");
+}
+
 // ------------------------------------------------------------------ invalid_value
 
 #[test]
@@ -406,8 +439,9 @@ fn icd_system_by_visit_date() {
         ("10/01/2015", "E11.9 Diabetes", &[]),
         ("10/01/2015", "250.00 Diabetes", &["invalid_value encounters[0].diagnoses[0].code @2"]),
         ("03/02/2020", "I10 Hypertension\n401.9 Hypertension", &["invalid_value encounters[0].diagnoses[1].code @2"]),
-        // A code valid in both systems.
-        ("03/02/2020", "V70.0 Routine exam", &[]),
+        // A code of both shapes: in ICD-10-CM `V70.0` is only a category
+        // (of bus-occupant injuries), never a routine exam; the code table says so.
+        ("03/02/2020", "V70.0 Routine exam", &["invalid_value encounters[0].diagnoses[0].code @2"]),
         ("03/02/1999", "V70.0 Routine exam", &[]),
     ];
     for (date, dx, expected) in cases {
