@@ -353,8 +353,9 @@ pub fn plan_corpus(charts: usize, seed: u64) -> Vec<ChartPlan> {
 }
 
 /// Plans a corpus of `charts` charts for a seed, the families dealt evenly
-/// over the charts. The records, defects and truth of chart `i` do not
-/// depend on the families; only how the chart looks does.
+/// over the charts. The patient, record and defect code of chart `i` do not
+/// depend on the families (a family that chooses its own storage form can
+/// change how an `unreadable_page` defect is injected); how the chart looks does.
 pub fn plan_corpus_families(charts: usize, seed: u64, families: &[Family]) -> Vec<ChartPlan> {
     let dealt = family::deal(families, charts, &mut chart_rng(seed, usize::MAX >> 20, 1));
     let mut rng = chart_rng(seed, usize::MAX >> 20, 0);
