@@ -463,6 +463,10 @@ pub fn provider_name(raw: &str) -> Result<String, String> {
     if !s.chars().any(char::is_alphabetic) {
         return Err("provider name has no letters".to_string());
     }
+    // A name has no digits: `Christine 0. Velez` is a misread `O.`.
+    if s.chars().any(|c| c.is_ascii_digit()) {
+        return Err("provider name contains digits".to_string());
+    }
     Ok(s)
 }
 
@@ -1310,6 +1314,7 @@ mod tests {
                 ("  John  R.  Miller ,  MD ", "John R. Miller, MD"),
                 ("JOHN R. MILLER, M.D.", "JOHN R. MILLER, M.D."),
                 ("12345", "ERR provider name has no letters"),
+                ("Christine 0. Velez, MD", "ERR provider name contains digits"),
             ],
         );
     }

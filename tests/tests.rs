@@ -95,6 +95,34 @@ fn fixture_batch_meets_accuracy_floors() {
 }
 
 #[test]
+fn doubtful_values_are_read_again_and_keep_every_read() {
+    let run = fixture_run();
+    let out = text(&run.output);
+    let ocr = out.lines().find(|l| l.starts_with("ocr: ")).unwrap_or_else(|| panic!("no ocr line: {out}"));
+    assert!(ocr.contains("value boxes read again"), "{ocr}");
+    let conn = rusqlite::Connection::open(&run.db).unwrap();
+    let mut reads: Vec<String> = Vec::new();
+    for table in ["chart_values", "review_values"] {
+        let mut st = conn.prepare(&format!("SELECT reads FROM {table} WHERE reads IS NOT NULL")).unwrap();
+        reads.extend(st.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap));
+    }
+    assert!(reads.len() >= 20, "some values of the fixtures are doubtful enough to be read again: {}", reads.len());
+    for json in &reads {
+        let r: Json = serde_json::from_str(json).unwrap();
+        let r = r.as_array().unwrap();
+        assert!(r.len() >= 2, "the page's read and at least one more: {json}");
+        assert_eq!(r[0]["how"], "page", "{json}");
+        assert!(r[1..].iter().all(|x| x["how"] == "region" || x["how"] == "region_enlarged"), "{json}");
+        assert!(r.iter().all(|x| ["agrees", "differs", "fails"].contains(&x["outcome"].as_str().unwrap())), "{json}");
+    }
+    // A value loaded unseen was never read two ways that disagree.
+    let mut st = conn.prepare("SELECT reads FROM chart_values WHERE reads IS NOT NULL").unwrap();
+    for json in st.query_map([], |r| r.get::<_, String>(0)).unwrap().map(Result::unwrap) {
+        assert!(!json.contains("\"differs\""), "an accepted value with disagreeing reads: {json}");
+    }
+}
+
+#[test]
 fn summary_names_counts_and_no_patient_value() {
     let run = fixture_run();
     let out = text(&run.output);

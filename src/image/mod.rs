@@ -18,6 +18,7 @@
 
 mod decode;
 pub mod prepare;
+pub mod rules;
 #[doc(hidden)]
 pub mod testpage;
 mod tiffdir;

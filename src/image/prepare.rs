@@ -139,6 +139,8 @@ pub fn prepare(page: GrayImage, dpi: u32) -> Prepared {
     if skew_deg.abs() >= MIN_SKEW_CORRECTION_DEG {
         image = deskew(&image, skew_deg);
     }
+    // Last, on the upright page: broken table rules would be read as text.
+    super::rules::erase_table_rules(&mut image, dpi);
     Prepared { image, dpi, rotation, skew_deg, ink_fraction, blank, contrast_stretched, specks_removed }
 }
 

@@ -12,6 +12,10 @@ use crate::pipeline::ValueType;
 
 pub(super) fn domain_flags(input: &ChartInput, out: &mut Vec<Flag>) {
     for v in input.values.iter().filter(|v| present(v)) {
+        if let Some(reason) = v.value.as_ref().filter(|x| x.as_text().is_none()).and_then(|_| vital_out_of_range(v)) {
+            out.push(flag(FlagCode::InvalidValue, Some(&v.path), Some(v.prov.page), reason));
+            continue;
+        }
         let Some(text) = v.value.as_ref().and_then(|x| x.as_text()) else { continue };
         let reason = match (v.kind, last_key(&v.path)) {
             (ValueType::Diagnoses, "code") => diagnosis(input, v, text),
@@ -19,6 +23,7 @@ pub(super) fn domain_flags(input: &ChartInput, out: &mut Vec<Flag>) {
             (_, "dose") => dose(input, v, text),
             _ => None,
         };
+        let reason = reason.or_else(|| vital_out_of_range(v));
         if let Some(reason) = reason {
             out.push(flag(FlagCode::InvalidValue, Some(&v.path), Some(v.prov.page), reason));
         }
@@ -72,4 +77,34 @@ fn dose(input: &ChartInput, v: &FieldValue, dose: &str) -> Option<&'static str> 
     let name = sibling(input, v, "name")?;
     (domain::dose_plausible(name, dose) == Agreement::Disagrees)
         .then_some("dose is far outside the strengths the drug named on the same row comes in")
+}
+
+/// Vital signs outside what a living person shows: a temperature of `975`
+/// is a lost decimal point, not a fever. Ranges are physiological limits,
+/// wide on purpose (°F, beats a minute, pounds, mmHg).
+fn vital_out_of_range(v: &FieldValue) -> Option<&'static str> {
+    let number = |x: &crate::model::Value| match x {
+        crate::model::Value::Int(i) => Some(*i as f64),
+        crate::model::Value::Num(n) => Some(*n),
+        crate::model::Value::Text(t) => t.trim().parse().ok(),
+    };
+    let value = v.value.as_ref()?;
+    let key = last_key(&v.path);
+    if !v.path.contains("vitals.") {
+        return None;
+    }
+    let within = |lo: f64, hi: f64| number(value).is_none_or(|n| (lo..=hi).contains(&n));
+    match key {
+        "temp_f" if !within(85.0, 110.0) => Some("temperature is outside what a person can have"),
+        "pulse" if !within(20.0, 250.0) => Some("pulse is outside what a person can have"),
+        "weight_lb" if !within(1.0, 1000.0) => Some("weight is outside what a person can have"),
+        "bp" => {
+            let t = value.as_text()?;
+            let (sys, dia) = t.split_once('/')?;
+            let (sys, dia): (f64, f64) = (sys.trim().parse().ok()?, dia.trim().parse().ok()?);
+            (!(50.0..=300.0).contains(&sys) || !(20.0..=200.0).contains(&dia) || dia >= sys)
+                .then_some("blood pressure is outside what a person can have")
+        }
+        _ => None,
+    }
 }

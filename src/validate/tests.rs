@@ -386,6 +386,17 @@ fn codes_are_checked_against_the_shipped_tables() {
 }
 
 #[test]
+fn vital_signs_no_person_can_have_are_invalid() {
+    let c = good_with(&[], &[("encounters[].vitals.bp", ValueType::BloodPressure, "82/128")]);
+    check(&c, &["invalid_value encounters[0].vitals.bp @2"]);
+    let mut c = good();
+    c.values.extend(read("encounters[0].vitals.temp_f", ValueType::Decimal, "975", 2, 96.0));
+    c.values.extend(read("encounters[0].vitals.pulse", ValueType::Integer, "72", 2, 96.0));
+    check(&c, &["invalid_value encounters[0].vitals.temp_f @2"]);
+    assert_eq!(reason_of(&c, FlagCode::InvalidValue), "temperature is outside what a person can have");
+}
+
+#[test]
 fn a_cvx_that_does_not_fit_its_vaccine_is_invalid() {
     let mut c = good();
     c.row(4, "immunizations", "immunization_record", &[
