@@ -91,7 +91,11 @@ fn fixture_batch_meets_accuracy_floors() {
     assert!(num("/overall/accuracy") >= 0.93, "field accuracy {}", num("/overall/accuracy"));
     assert!(num("/silent/rate") <= 0.02, "silent errors {}", num("/silent/rate"));
     assert!(num("/defects_caught/accuracy") >= 0.85, "defects caught {}", num("/defects_caught/accuracy"));
-    assert!(num("/clean/share") >= 0.4, "clean accepted {}", num("/clean/share"));
+    // Clean charts accepted fell from 44 % to 31 % when values read two
+    // ways that disagree began to go to a person (the silent errors fell
+    // from 4 to 0): the floor follows the measurement.
+    assert!(num("/clean/share") >= 0.25, "clean accepted {}", num("/clean/share"));
+    assert!(num("/silent/wrong") <= 1.0, "silent errors {}", num("/silent/wrong"));
 }
 
 #[test]
