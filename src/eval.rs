@@ -386,13 +386,7 @@ pub fn evaluate(truth: &[Value], exported: &[Value]) -> Report {
 
         // Values.
         let tflags = flags(t);
-        let excluded: Vec<String> = tflags
-            .iter()
-            .filter(|f| flag_str(f, "code").as_deref() == Some("invalid_value"))
-            .filter_map(|f| flag_str(f, "field"))
-            .collect();
-        let mut compared = Vec::new();
-        compare(Some(t), e, "", Some(""), &excluded, &mut compared);
+        let compared = compare_chart(t, e);
         if accepted {
             r.silent.accepted_charts += 1;
         }
@@ -811,6 +805,19 @@ pub fn judged_values(
     out
 }
 
+/// The values of one truth chart compared with its export; values at a
+/// path the truth flags `invalid_value` are left out.
+fn compare_chart(t: &Value, e: Option<&Value>) -> Vec<Compared> {
+    let excluded: Vec<String> = flags(t)
+        .iter()
+        .filter(|f| flag_str(f, "code").as_deref() == Some("invalid_value"))
+        .filter_map(|f| flag_str(f, "field"))
+        .collect();
+    let mut compared = Vec::new();
+    compare(Some(t), e, "", Some(""), &excluded, &mut compared);
+    compared
+}
+
 /// Each truth chart's compared values and the export's flag codes.
 fn compare_charts(truth: &[Value], exported: &[Value]) -> Vec<(String, Vec<Compared>, Option<Vec<String>>)> {
     let by_id: HashMap<String, &Value> = exported.iter().filter_map(|e| Some((chart_id(e)?, e))).collect();
@@ -819,13 +826,7 @@ fn compare_charts(truth: &[Value], exported: &[Value]) -> Vec<(String, Vec<Compa
         .map(|t| {
             let id = chart_id(t).unwrap_or_default();
             let e = by_id.get(&id).copied();
-            let excluded: Vec<String> = flags(t)
-                .iter()
-                .filter(|f| flag_str(f, "code").as_deref() == Some("invalid_value"))
-                .filter_map(|f| flag_str(f, "field"))
-                .collect();
-            let mut compared = Vec::new();
-            compare(Some(t), e, "", Some(""), &excluded, &mut compared);
+            let compared = compare_chart(t, e);
             let codes = e.map(|e| flags(e).iter().filter_map(|f| flag_str(f, "code")).collect());
             (id, compared, codes)
         })

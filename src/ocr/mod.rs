@@ -173,13 +173,7 @@ impl Ocr for TesseractEngine {
         drop(image);
         api.set_source_resolution(dpi.clamp(70, 1200) as i32);
         api.recognize().map_err(|_| OcrError::Recognize("recognition failed".into()))?;
-        let tsv = api
-            .get_tsv_text(0)
-            .map_err(|_| OcrError::Recognize("no text result".into()))?
-            .as_ref()
-            .to_string_lossy()
-            .into_owned();
-        let page = OcrPage { width: w, height: h, dpi, words: parse_tsv(&tsv) };
+        let page = OcrPage { width: w, height: h, dpi, words: words_read(&mut api)? };
         let kept = match keep(&page) {
             Keep::Nothing => Kept::Nothing,
             Keep::Page => Kept::Page(input_region(&api, w, h, BBox { x: 0, y: 0, w, h })?),
@@ -219,18 +213,19 @@ impl Ocr for TesseractEngine {
             .map_err(|e| OcrError::Recognize(format!("{e:?}")))?;
         api.set_source_resolution(dpi.clamp(70, 1200) as i32);
         api.recognize().map_err(|_| OcrError::Recognize("recognition of a region failed".into()))?;
-        let tsv = api
-            .get_tsv_text(0)
-            .map_err(|_| OcrError::Recognize("no text result".into()))?
-            .as_ref()
-            .to_string_lossy()
-            .into_owned();
+        let words = words_read(&mut api)?;
         api.set_page_seg_mode(PageSegMode::PsmAuto.as_tess_page_seg_mode());
         if api.set_image(&[255], 1, 1, 1, 1).is_ok() {
             self.api = Some(api);
         }
-        Ok(parse_tsv(&tsv))
+        Ok(words)
     }
+}
+
+/// The words of the last recognition, from Tesseract's TSV output.
+fn words_read(api: &mut TessBaseApi) -> Result<Vec<Word>, OcrError> {
+    let tsv = api.get_tsv_text(0).map_err(|_| OcrError::Recognize("no text result".into()))?;
+    Ok(parse_tsv(&tsv.as_ref().to_string_lossy()))
 }
 
 /// A box of the page Tesseract was given, copied back out of its input
