@@ -258,6 +258,9 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::CheckPipeline { file } => match Pipeline::load(&file) {
             Ok(p) => {
                 println!("{}: ok ({} document types, pipeline {})", file.display(), p.documents.len(), p.id());
+                for w in &p.warnings {
+                    println!("  {}: warning: {w}", file.display());
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Err(e) => {

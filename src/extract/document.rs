@@ -11,18 +11,17 @@ use serde_json::{Map, Value as Json};
 /// store adds) from the chart's values.
 pub fn build(pipeline: &Pipeline, records: &[RecordRef], values: &[FieldValue]) -> Json {
     let mut root = Map::new();
-    let fields = pipeline.header.iter().chain(pipeline.documents.iter().flat_map(|d| d.fields.iter()));
-    for f in fields {
-        match f.path.split_once("[]") {
-            None => skeleton(&mut root, &f.path, f.value_type),
-            Some((list, _)) => {
+    for f in pipeline.all_fields() {
+        match f.path.list() {
+            None => skeleton(&mut root, f.path.as_str(), f.value_type),
+            Some(list) => {
                 root.entry(list.to_string()).or_insert_with(|| Json::Array(Vec::new()));
             }
         }
     }
     for d in &pipeline.documents {
         for t in &d.tables {
-            root.entry(t.path.clone()).or_insert_with(|| Json::Array(Vec::new()));
+            root.entry(t.path.to_string()).or_insert_with(|| Json::Array(Vec::new()));
         }
     }
     // One object per record, every declared key present.
@@ -31,15 +30,15 @@ pub fn build(pipeline: &Pipeline, records: &[RecordRef], values: &[FieldValue]) 
         match r.kind {
             RecordKind::Document { index } => {
                 for f in &doc.fields {
-                    if let Some((list, rest)) = f.path.split_once("[]") {
+                    if let (Some(list), Some(rest)) = (f.path.list(), f.path.within_record()) {
                         let item = list_item(&mut root, list, index);
-                        skeleton(item, rest.trim_start_matches('.'), f.value_type);
+                        skeleton(item, rest, f.value_type);
                     }
                 }
             }
             RecordKind::TableRow { table, index } => {
                 let Some(t) = doc.tables.get(table) else { continue };
-                let item = list_item(&mut root, &t.path, index);
+                let item = list_item(&mut root, t.path.as_str(), index);
                 for c in &t.columns {
                     item.entry(c.key.clone()).or_insert(Json::Null);
                 }

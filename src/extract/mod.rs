@@ -25,7 +25,8 @@ pub mod second;
 
 use crate::model::{BBox, FieldValue, OcrPage, PageInfo, PageRef, PageStatus, Provenance, RecordKind, RecordRef, Value};
 use crate::normalize::{self, Normalized};
-use crate::pipeline::{Document, Pipeline, Table, ValueType};
+use crate::pipeline::path;
+use crate::pipeline::{Document, Entry, Pipeline, Table, ValueType};
 use layout::{Row, Token};
 
 /// What the preparation stage knew about a page before OCR.
@@ -132,8 +133,8 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
         let (rows_read, missed) = read_table(&page, table, &mut table_rows);
         if missed > 0 {
             out.fields.push(FieldValue {
-                path: table.path.clone(),
-                field: table.path.clone(),
+                path: table.path.to_string(),
+                field: table.path.to_string(),
                 value: None,
                 kind: ValueType::Text,
                 raw: String::new(),
@@ -145,8 +146,7 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
             let mut vals = Vec::new();
             for (col, toks) in row {
                 let c = &table.columns[col];
-                let path = format!("{}[].{}", table.path, c.key);
-                vals.extend(values_for(&path, c.value_type, &toks, &info.at, ctx));
+                vals.extend(values_for(c.path.as_str(), c.value_type, &toks, &info.at, ctx));
             }
             if !vals.is_empty() {
                 out.rows.push((ti, vals));
@@ -156,7 +156,7 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
 
     if !doc.tables.is_empty() && doc.fields.is_empty() && out.rows.is_empty() {
         // A table page of which no row could be read: never an empty list silently.
-        let path = doc.tables[0].path.clone();
+        let path = doc.tables[0].path.to_string();
         out.fields.push(FieldValue {
             path: path.clone(),
             field: path,
@@ -167,9 +167,9 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
             prov: Provenance { page: info.at.page, file: info.at.file.clone(), file_page: info.at.file_page, bbox: BBox::default(), conf: 0.0, reads: Vec::new() },
         });
     }
-    let scope = Scope::new(pipeline, doc);
-    let hits = find_labels(&page, &scope, &table_rows);
-    let mut best: Vec<Option<(usize, &Hit, Vec<&Token>)>> = vec![None; scope.entries.len()];
+    let entries = &doc.entries;
+    let hits = find_labels(&page, entries, &table_rows);
+    let mut best: Vec<Option<(usize, &Hit, Vec<&Token>)>> = vec![None; entries.len()];
     let mut used = vec![Vec::<bool>::new(); rows.len()];
     for (ri, r) in rows.iter().enumerate() {
         used[ri] = vec![false; r.tokens.len()];
@@ -181,9 +181,9 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
     }
     // Labels of the document found with nothing beside or below them: the
     // first one of each field, kept when no other label of it has a value.
-    let mut empty: Vec<Option<&Hit>> = vec![None; scope.entries.len()];
+    let mut empty: Vec<Option<&Hit>> = vec![None; entries.len()];
     for h in &hits {
-        let entry = &scope.entries[h.entry];
+        let entry = &entries[h.entry];
         let toks = value_tokens(&page, &hits, h, entry.kind, &used);
         if toks.is_empty() {
             if entry.doc && entry.report_empty && empty[h.entry].is_none() {
@@ -192,7 +192,7 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
             continue;
         }
         if entry.header {
-            out.header.extend(values_for(&entry.path, entry.kind, &toks, &info.at, ctx));
+            out.header.extend(values_for(entry.path.as_str(), entry.kind, &toks, &info.at, ctx));
         }
         if entry.doc {
             let better = match &best[h.entry] {
@@ -205,16 +205,16 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
         }
     }
     for (i, b) in best.into_iter().enumerate() {
-        let e = &scope.entries[i];
+        let e = &entries[i];
         if let Some((_, _, toks)) = b {
-            out.fields.extend(values_for(&e.path, e.kind, &toks, &info.at, ctx));
+            out.fields.extend(values_for(e.path.as_str(), e.kind, &toks, &info.at, ctx));
         } else if let Some(h) = empty[i] {
             // Never silently absent: an empty label is a value to look at.
             let label: Vec<&Token> = rows[h.row].tokens[h.start..h.end].iter().collect();
             let (bbox, _) = layout::span(&label);
             out.fields.push(FieldValue {
-                path: e.path.clone(),
-                field: e.path.clone(),
+                path: e.path.to_string(),
+                field: e.path.to_string(),
                 value: None,
                 kind: e.kind,
                 raw: String::new(),
@@ -260,8 +260,8 @@ fn classify<'p>(pipeline: &'p Pipeline, rows: &[Row], height: u32) -> Option<(&'
             }
             for doc in &pipeline.documents {
                 for title in &doc.titles {
-                    let tc = layout::canon(title);
-                    let Some(exact) = title_matches(&text, &tc) else { continue };
+                    let tc = &title.canon;
+                    let Some(exact) = title_matches(&text, tc) else { continue };
                     let h = chunk.iter().map(|t| t.bbox.h).max().unwrap_or(0);
                     let better = match best {
                         None => true,
@@ -304,55 +304,6 @@ fn chunks(row: &Row) -> Vec<Vec<&Token>> {
         }
     }
     out
-}
-
-/// A field the page may hold: the header's and the document's, merged by path.
-struct Entry {
-    path: String,
-    kind: ValueType,
-    /// Canonical labels with their rank (order of preference).
-    labels: Vec<String>,
-    header: bool,
-    doc: bool,
-    /// A label of it found with no value is reported (the field is not
-    /// marked `may_be_blank` in the pipeline).
-    report_empty: bool,
-}
-
-struct Scope {
-    entries: Vec<Entry>,
-}
-
-impl Scope {
-    fn new(pipeline: &Pipeline, doc: &Document) -> Scope {
-        let mut entries: Vec<Entry> = Vec::new();
-        for (f, is_header) in doc.fields.iter().map(|f| (f, false)).chain(pipeline.header.iter().map(|f| (f, true))) {
-            let labels: Vec<String> = f.labels.iter().map(|l| layout::key(l)).filter(|l| !l.is_empty()).collect();
-            if let Some(e) = entries.iter_mut().find(|e| e.path == f.path && e.kind == f.value_type) {
-                if is_header {
-                    e.header = true;
-                } else {
-                    e.doc = true;
-                    e.report_empty = !f.may_be_blank;
-                }
-                for l in labels {
-                    if !e.labels.contains(&l) {
-                        e.labels.push(l);
-                    }
-                }
-            } else {
-                entries.push(Entry {
-                    path: f.path.clone(),
-                    kind: f.value_type,
-                    labels,
-                    header: is_header,
-                    doc: !is_header,
-                    report_empty: !f.may_be_blank,
-                });
-            }
-        }
-        Scope { entries }
-    }
 }
 
 /// A label found on the page.
@@ -424,7 +375,7 @@ fn match_label(tokens: &[Token], i: usize, label: &str) -> Option<(usize, bool)>
     None
 }
 
-fn find_labels(page: &Page, scope: &Scope, table_rows: &[bool]) -> Vec<Hit> {
+fn find_labels(page: &Page, entries: &[Entry], table_rows: &[bool]) -> Vec<Hit> {
     let mut hits = Vec::new();
     for (ri, row) in page.rows.iter().enumerate() {
         if Some(ri) == page.skip_row || table_rows[ri] {
@@ -436,8 +387,8 @@ fn find_labels(page: &Page, scope: &Scope, table_rows: &[bool]) -> Vec<Hit> {
         let mut row_hits: Vec<Hit> = Vec::new();
         while i < toks.len() {
             let mut best: Option<(usize, usize, usize, bool, usize)> = None; // entry, rank, end, strong, len
-            for (ei, e) in scope.entries.iter().enumerate() {
-                for (rank, l) in e.labels.iter().enumerate() {
+            for (ei, e) in entries.iter().enumerate() {
+                for (rank, l) in e.keys.iter().enumerate() {
                     if let Some((end, strong)) = match_label(toks, i, l) {
                         let better = match best {
                             None => true,
@@ -463,7 +414,7 @@ fn find_labels(page: &Page, scope: &Scope, table_rows: &[bool]) -> Vec<Hit> {
             i += 1;
         }
         // A signature takes the rest of its line (its date has a label of its own).
-        if let Some(p) = row_hits.iter().position(|h| scope.entries[h.entry].kind == ValueType::Signature) {
+        if let Some(p) = row_hits.iter().position(|h| entries[h.entry].kind == ValueType::Signature) {
             row_hits.truncate(p + 1);
         }
         hits.extend(row_hits);
@@ -626,10 +577,10 @@ pub fn field_values(path: &str, kind: ValueType, raw: &str, prov: Provenance, ct
         Ok(Normalized::Scalar(v)) => vec![fv(path.to_string(), Some(v), None)],
         Ok(Normalized::Parts(parts)) => {
             let base = match kind {
-                ValueType::PersonName | ValueType::Signature => parent(path).to_string(),
+                ValueType::PersonName | ValueType::Signature => path::parent(path).to_string(),
                 _ => path.to_string(),
             };
-            parts.into_iter().map(|(k, v)| fv(join(&base, k), Some(v), None)).collect()
+            parts.into_iter().map(|(k, v)| fv(path::join(&base, k), Some(v), None)).collect()
         }
         Ok(Normalized::List(items)) => {
             if items.is_empty() {
@@ -647,26 +598,13 @@ pub fn field_values(path: &str, kind: ValueType, raw: &str, prov: Provenance, ct
     }
 }
 
-fn parent(path: &str) -> &str {
-    path.rsplit_once('.').map_or("", |(p, _)| p)
-}
-
-fn join(base: &str, key: &str) -> String {
-    if base.is_empty() {
-        key.to_string()
-    } else {
-        format!("{base}.{key}")
-    }
-}
-
 /// Read the rows of one table: the header row is the row where most column
 /// headers stand (at least two); each following row is split into cells by
 /// the columns' left edges, until a gap, a label line or the page's end.
 /// Also returns how many lines after the table's end still look like table
 /// rows (text under two columns or more): those are reported, not dropped.
 fn read_table<'a>(page: &Page<'a>, table: &Table, taken: &mut [bool]) -> (Vec<Vec<(usize, Vec<&'a Token>)>>, usize) {
-    let heads: Vec<Vec<String>> =
-        table.columns.iter().map(|c| c.headers.iter().map(|h| layout::key(h)).collect()).collect();
+    let heads: Vec<&[String]> = table.columns.iter().map(|c| c.keys.as_slice()).collect();
     let mut best: Option<(usize, Vec<(Option<usize>, f32)>)> = None;
     for (ri, row) in page.rows.iter().enumerate() {
         if taken[ri] || Some(ri) == page.skip_row {
@@ -738,7 +676,7 @@ fn read_table<'a>(page: &Page<'a>, table: &Table, taken: &mut [bool]) -> (Vec<Ve
 /// words of the header row are columns the pipeline does not know (a
 /// `Site` column): they come back as `None`, so that their cells are not
 /// taken for the neighbouring known column.
-fn header_columns(row: &Row, heads: &[Vec<String>], unit: f32) -> Vec<(Option<usize>, f32)> {
+fn header_columns(row: &Row, heads: &[&[String]], unit: f32) -> Vec<(Option<usize>, f32)> {
     let mut found: Vec<(Option<usize>, f32)> = Vec::new();
     let mut i = 0;
     let mut last_unknown_right: Option<f32> = None;
@@ -748,7 +686,7 @@ fn header_columns(row: &Row, heads: &[Vec<String>], unit: f32) -> Vec<(Option<us
             if found.iter().any(|(f, _)| *f == Some(c)) {
                 continue;
             }
-            for h in hs {
+            for h in hs.iter() {
                 if let Some((end, _)) = match_label(&row.tokens, i, h) {
                     if best.is_none_or(|(_, _, l)| h.len() > l) {
                         best = Some((c, end, h.len()));
@@ -806,8 +744,8 @@ pub fn assemble_chart(pipeline: &Pipeline, pages: Vec<PageExtract>) -> ChartExtr
             out.records.push(RecordRef { doc_type: doc_type.clone(), page: page_no, kind: RecordKind::Document { index } });
             for mut v in p.fields {
                 if v.path.contains("[]") {
-                    v.path = v.path.replacen("[]", &format!("[{index}]"), 1);
-                    v.field = v.field.replacen("[]", &format!("[{index}]"), 1);
+                    v.path = path::fill(&v.path, index);
+                    v.field = path::fill(&v.field, index);
                 } else if out.values.iter().any(|o| o.path == v.path) {
                     continue; // a second face sheet: the first one stands
                 }
@@ -815,7 +753,7 @@ pub fn assemble_chart(pipeline: &Pipeline, pages: Vec<PageExtract>) -> ChartExtr
             }
             for (ti, row) in p.rows {
                 let Some(table) = doc.and_then(|d| d.tables.get(ti)) else { continue };
-                let n = table_count.entry(table.path.clone()).or_default();
+                let n = table_count.entry(table.path.to_string()).or_default();
                 let idx = *n;
                 *n += 1;
                 out.records.push(RecordRef {
@@ -824,10 +762,8 @@ pub fn assemble_chart(pipeline: &Pipeline, pages: Vec<PageExtract>) -> ChartExtr
                     kind: RecordKind::TableRow { table: ti, index: idx },
                 });
                 for mut v in row {
-                    let from = format!("{}[]", table.path);
-                    let to = format!("{}[{idx}]", table.path);
-                    v.path = v.path.replacen(&from, &to, 1);
-                    v.field = v.field.replacen(&from, &to, 1);
+                    v.path = path::fill(&v.path, idx);
+                    v.field = path::fill(&v.field, idx);
                     out.values.push(v);
                 }
             }

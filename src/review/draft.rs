@@ -17,7 +17,7 @@ use super::Refusal;
 use crate::extract;
 use crate::model::{BBox, FieldValue, Flag, FlagCode, PageInfo, Provenance, RecordKind, RecordRef};
 use crate::normalize;
-use crate::pipeline::{Pipeline, ValueType};
+use crate::pipeline::{path, Pipeline, ValueType};
 use crate::store::{AuditEntry, ReviewState, ReviewTx, Store, StoreError};
 use crate::validate;
 use chrono::NaiveDate;
@@ -445,7 +445,7 @@ impl Draft {
                 .ok_or_else(no_record)?,
             None => {
                 let flagged = self.flags.iter().filter(|f| f.flag.field.as_deref() == Some(field)).find_map(|f| f.flag.page);
-                let generic = generic_path(field);
+                let generic = path::generic(field);
                 let doc_page = || {
                     let doc = pipeline.documents.iter().find(|d| d.fields.iter().any(|f| f.path == generic))?;
                     self.state.pages.iter().find(|p| p.doc_type.as_deref() == Some(doc.doc_type.as_str())).map(|p| p.at.page)
@@ -521,13 +521,9 @@ pub fn display<'v>(values: impl IntoIterator<Item = &'v FieldValue>) -> Option<S
 
 /// `path` lies inside `field`: `encounters[0].diagnoses[1].code` inside
 /// `encounters[0].diagnoses`, `patient.address.zip` inside `patient.address`.
-fn is_under(path: &str, field: &str) -> bool {
-    path.len() > field.len() && path.starts_with(field) && matches!(path.as_bytes()[field.len()], b'.' | b'[')
-}
-
 /// A flag at `flagged` is about `field`: the field itself or a part of it.
 pub fn on_field(flagged: &str, field: &str) -> bool {
-    flagged == field || is_under(flagged, field)
+    flagged == field || path::is_under(flagged, field)
 }
 
 /// The field a flagged path is corrected through: the path itself when
@@ -542,7 +538,7 @@ pub fn correctable_field(values: &[FieldValue], flagged: &str) -> String {
     values
         .iter()
         .map(|v| v.field.as_str())
-        .filter(|f| is_under(flagged, f))
+        .filter(|f| path::is_under(flagged, f))
         .max_by_key(|f| f.len())
         .unwrap_or(flagged)
         .to_string()
@@ -560,34 +556,12 @@ pub fn as_input<'v>(values: impl IntoIterator<Item = &'v FieldValue>) -> Option<
     }
 }
 
-/// `encounters[0].diagnoses` → `encounters[].diagnoses`.
-pub fn generic_path(field: &str) -> String {
-    let mut out = String::with_capacity(field.len());
-    let mut chars = field.chars().peekable();
-    while let Some(c) = chars.next() {
-        out.push(c);
-        if c == '[' {
-            while chars.peek().is_some_and(char::is_ascii_digit) {
-                chars.next();
-            }
-        }
-    }
-    out
-}
-
-/// The first list index of a concrete path: `encounters[2].npi` → 2.
-fn first_index(field: &str) -> Option<usize> {
-    let open = field.find('[')?;
-    let close = field[open..].find(']')? + open;
-    field[open + 1..close].parse().ok()
-}
-
 /// The value type of a concrete field in the pipeline: a document field,
 /// a table column or a header field. When two pipeline fields share a path
 /// (`patient.address` as a street or as `city_state_zip`), the type of the
 /// chart's stored value wins.
 pub fn field_kind(pipeline: &Pipeline, field: &str, values: &[FieldValue]) -> Option<ValueType> {
-    let generic = generic_path(field);
+    let generic = path::generic(field);
     let mut kinds: Vec<ValueType> = pipeline
         .documents
         .iter()
@@ -599,7 +573,7 @@ pub fn field_kind(pipeline: &Pipeline, field: &str, values: &[FieldValue]) -> Op
     for d in &pipeline.documents {
         for t in &d.tables {
             for c in &t.columns {
-                if generic == format!("{}[].{}", t.path, c.key) {
+                if c.path == generic {
                     kinds.push(c.value_type);
                 }
             }
@@ -614,14 +588,14 @@ pub fn field_kind(pipeline: &Pipeline, field: &str, values: &[FieldValue]) -> Op
 
 /// The record a concrete indexed field belongs to: (document type, kind).
 fn record_of(pipeline: &Pipeline, field: &str) -> Option<(String, RecordKind)> {
-    let index = first_index(field)?;
-    let generic = generic_path(field);
+    let index = path::first_index(field)?;
+    let generic = path::generic(field);
     for d in &pipeline.documents {
         if d.fields.iter().any(|f| f.path == generic) {
             return Some((d.doc_type.clone(), RecordKind::Document { index }));
         }
         for (ti, t) in d.tables.iter().enumerate() {
-            if generic.starts_with(&format!("{}[].", t.path)) {
+            if path::is_under(&generic, t.rows.as_str()) {
                 return Some((d.doc_type.clone(), RecordKind::TableRow { table: ti, index }));
             }
         }
@@ -663,10 +637,10 @@ pub fn records(pipeline: &Pipeline, pages: &[PageInfo], values: &[FieldValue]) -
     }
     for d in &pipeline.documents {
         for (ti, t) in d.tables.iter().enumerate() {
-            let prefix = format!("{}[", t.path);
+            let prefix = format!("{}[", t.path.as_str());
             let mut rows: BTreeMap<usize, u32> = BTreeMap::new();
             for v in values.iter().filter(|v| v.path.starts_with(&prefix)) {
-                if let Some(i) = first_index(&v.path) {
+                if let Some(i) = path::first_index(&v.path) {
                     let page = rows.entry(i).or_insert(v.prov.page);
                     *page = (*page).min(v.prov.page);
                 }
@@ -683,15 +657,6 @@ pub fn records(pipeline: &Pipeline, pages: &[PageInfo], values: &[FieldValue]) -
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn generic_paths_and_indices() {
-        assert_eq!(generic_path("encounters[12].diagnoses"), "encounters[].diagnoses");
-        assert_eq!(generic_path("medications[0].dose"), "medications[].dose");
-        assert_eq!(generic_path("patient.dob"), "patient.dob");
-        assert_eq!(first_index("encounters[12].npi"), Some(12));
-        assert_eq!(first_index("patient.dob"), None);
-    }
 
     #[test]
     fn flagged_parts_belong_to_their_field() {

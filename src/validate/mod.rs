@@ -76,7 +76,7 @@ pub fn validate(input: &ChartInput) -> Vec<Flag> {
     icd_flags(input, &mut flags);
     domain::domain_flags(input, &mut flags);
     let header_fields: Vec<(String, ValueType)> =
-        input.pipeline.header.iter().map(|f| (f.path.clone(), f.value_type)).collect();
+        input.pipeline.header.iter().map(|f| (f.path.to_string(), f.value_type)).collect();
     identity::mismatch_flags(input.values, input.header, &header_fields, &mut flags);
     date_flags(input, &mut flags);
     finish(flags)
@@ -149,18 +149,18 @@ fn missing_flags(input: &ChartInput, out: &mut Vec<Flag>) {
             })
         };
         for f in doc.fields.iter().filter(|f| f.required) {
-            if f.path.contains("[]") {
+            if f.path.is_repeated() {
                 for (index, page) in doc_records() {
-                    let field = f.path.replacen("[]", &format!("[{index}]"), 1);
+                    let field = f.path.at(index);
                     check_required(input, &field, f.value_type, Some(page), "required field is missing", out);
                 }
-            } else if chart_fields.insert(f.path.clone()) {
+            } else if chart_fields.insert(f.path.to_string()) {
                 let first_page = doc_records().map(|(_, p)| p).min();
                 let reason = match first_page {
                     Some(_) => "required field is missing".to_string(),
                     None => format!("required field is missing: the chart has no {} page", doc.doc_type.replace('_', " ")),
                 };
-                check_required(input, &f.path, f.value_type, first_page, &reason, out);
+                check_required(input, f.path.as_str(), f.value_type, first_page, &reason, out);
             }
         }
         for (t, table) in doc.tables.iter().enumerate() {
@@ -170,7 +170,7 @@ fn missing_flags(input: &ChartInput, out: &mut Vec<Flag>) {
                     continue;
                 }
                 for col in table.columns.iter().filter(|c| c.required) {
-                    let field = format!("{}[{index}].{}", table.path, col.key);
+                    let field = col.path.at(index);
                     check_required(input, &field, col.value_type, Some(r.page), "required column is empty", out);
                 }
             }
@@ -330,7 +330,7 @@ fn chart_dob(input: &ChartInput) -> Option<(NaiveDate, String, u32)> {
         .header
         .iter()
         .find(|f| f.value_type == ValueType::BirthDate)
-        .map(|f| f.path.clone())
+        .map(|f| f.path.to_string())
         .or_else(|| input.values.iter().find(|v| v.kind == ValueType::BirthDate).map(|v| v.field.clone()))?;
     let (ident, page) = identity::chart_value(input.values, input.header, &field, ValueType::BirthDate)?;
     let identity::Ident::Text(text) = ident else { return None };
