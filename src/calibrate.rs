@@ -95,12 +95,12 @@ pub fn evidence(v: &FieldValue) -> Evidence {
 fn group(kind: ValueType) -> &'static str {
     use ValueType::*;
     match kind {
-        Phone | Npi | Zip | Integer | Decimal | Cvx | BloodPressure => "digits",
+        Phone | Npi | Zip | Integer | Decimal | Cvx | BloodPressure | Money | Percent | Time => "digits",
         Identifier | Lot => "alphanumeric",
-        Date | BirthDate => "date",
+        Date | BirthDate | MonthYear => "date",
         PersonName | ProviderName | Signature => "name",
         Diagnoses => "code",
-        Sex | State => "short",
+        Sex | State | Choice => "short",
         Text | Address | CityStateZip | City | Allergies => "text",
     }
 }

@@ -99,6 +99,9 @@ pub enum Command {
         /// The database the archive was loaded into.
         #[arg(long)]
         db: PathBuf,
+        /// The pipeline file of the run (it says what makes a chart); the bundled default if absent.
+        #[arg(long)]
+        pipeline: Option<PathBuf>,
         /// Machine-readable report (one JSON object).
         #[arg(long)]
         json: bool,
@@ -315,8 +318,9 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Review { command } => crate::review::cli::dispatch(command),
-        Command::Reconcile { archive, db, json } => {
-            let report = crate::reconcile::reconcile(&archive, &open_existing(&db)?)?;
+        Command::Reconcile { archive, db, pipeline, json } => {
+            let unit = load_pipeline(pipeline.as_deref())?.chart;
+            let report = crate::reconcile::reconcile(&archive, &open_existing(&db)?, unit)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {

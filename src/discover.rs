@@ -20,6 +20,7 @@
 //! Charts come sorted by id in natural order; the result is the same on
 //! every run over the same archive.
 
+use crate::pipeline::ChartUnit;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -100,6 +101,13 @@ pub enum DiscoverError {
 /// archive itself is missing or unreadable; everything below it that cannot
 /// be used is reported in [`Discovery::problems`].
 pub fn discover(archive: &Path) -> Result<Discovery, DiscoverError> {
+    discover_with(archive, ChartUnit::Folder)
+}
+
+/// [`discover`], with the pipeline's idea of a chart: with
+/// [`ChartUnit::File`] every image file is a chart of its own (its id the
+/// file's relative path without its extension), however many pages it has.
+pub fn discover_with(archive: &Path, unit: ChartUnit) -> Result<Discovery, DiscoverError> {
     let meta = std::fs::metadata(archive).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => DiscoverError::NotFound(archive.to_path_buf()),
         _ => DiscoverError::Unreadable { path: archive.to_path_buf(), source: e },
@@ -158,7 +166,9 @@ pub fn discover(archive: &Path) -> Result<Discovery, DiscoverError> {
             continue;
         }
         let file = ChartFile { path: entry.path().to_path_buf(), rel };
-        if is_tiff_name(entry.file_name()) && crate::image::page_count(entry.path()).is_ok_and(|n| n > 1) {
+        if unit == ChartUnit::File
+            || is_tiff_name(entry.file_name()) && crate::image::page_count(entry.path()).is_ok_and(|n| n > 1)
+        {
             let id = strip_extension(&file.rel).to_string();
             multi.push((id, file));
         } else {
@@ -347,6 +357,20 @@ mod tests {
         assert!(d.problems.is_empty(), "{:?}", d.problems);
         // Deterministic.
         assert_eq!(discover(&root).unwrap(), d);
+    }
+
+    #[test]
+    fn one_chart_per_file_when_the_pipeline_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("box")).unwrap();
+        for name in ["box/a.png", "box/b.png", "c.png"] {
+            std::fs::write(dir.path().join(name), b"not checked here").unwrap();
+        }
+        let d = discover_with(dir.path(), ChartUnit::File).unwrap();
+        let ids: Vec<&str> = d.charts.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["box/a", "box/b", "c"]);
+        assert!(d.charts.iter().all(|c| c.files.len() == 1));
+        assert_eq!(discover(dir.path()).unwrap().charts.len(), 2, "by folder: box, and the root's own image");
     }
 
     #[test]

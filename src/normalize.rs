@@ -110,6 +110,11 @@ pub fn normalize(vt: ValueType, raw: &str, ctx: &Context) -> Result<Normalized, 
         ValueType::Decimal => decimal(raw).map(|n| Normalized::Scalar(Value::Num(n))),
         ValueType::Cvx => text(cvx(raw)?),
         ValueType::Lot => text(lot(raw)?),
+        ValueType::Time => text(time_of_day(raw)?),
+        ValueType::Money => text(money(raw)?),
+        ValueType::Percent => percent(raw).map(|n| Normalized::Scalar(Value::Num(n))),
+        ValueType::MonthYear => text(month_year(raw)?),
+        ValueType::Choice => text(clean_text(raw)),
     }
 }
 
@@ -1162,9 +1167,126 @@ pub fn decimal(raw: &str) -> Result<f64, String> {
     n.parse().map_err(|_| "not a number".to_string())
 }
 
+// ------------------------------------------------------------------ time, money, percent, month and year
+
+/// `2:15 PM`, `2:15pm`, `14:15`, `14.15`, `9 AM` -> `HH:MM` (24-hour).
+pub fn time_of_day(raw: &str) -> Result<String, String> {
+    static TIME: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
+        Regex::new(r"(?i)^(\d{1,2})(?:\s*[:.]\s*(\d{2}))?\s*(a\.?\s*m\.?|p\.?\s*m\.?|hrs?|h)?$").expect("valid regex")
+    });
+    let s = clean_text(raw);
+    let caps = TIME.captures(s.trim_end_matches('.')).ok_or("not a time of day")?;
+    let mut h: u32 = caps[1].parse().map_err(|_| "not a time of day")?;
+    let m: u32 = caps.get(2).map_or(Ok(0), |m| m.as_str().parse()).map_err(|_| "not a time of day")?;
+    let suffix = caps.get(3).map(|s| s.as_str().to_ascii_lowercase());
+    if caps.get(2).is_none() && suffix.as_deref().is_none_or(|s| s.starts_with('h')) {
+        return Err("a time needs minutes or AM/PM".to_string());
+    }
+    match suffix.as_deref().map(|s| s.chars().next()) {
+        Some(Some('a')) | Some(Some('p')) => {
+            if !(1..=12).contains(&h) {
+                return Err("an AM/PM hour is 1 to 12".to_string());
+            }
+            let pm = suffix.as_deref().is_some_and(|s| s.starts_with('p'));
+            h = match (h, pm) {
+                (12, false) => 0,
+                (12, true) => 12,
+                (h, true) => h + 12,
+                (h, false) => h,
+            };
+        }
+        _ => {}
+    }
+    if h > 23 || m > 59 {
+        return Err("not a time of day".to_string());
+    }
+    Ok(format!("{h:02}:{m:02}"))
+}
+
+/// `$1,234.50`, `1234.5`, `$ 12`, `USD 12.00` -> `1234.50` (two decimals, as written: never rounded).
+pub fn money(raw: &str) -> Result<String, String> {
+    let s = clean_text(raw);
+    let s = s.trim_start_matches(|c: char| c == '$' || c.is_whitespace());
+    let s = s.strip_prefix("USD").unwrap_or(s).trim();
+    let s = s.trim_end_matches(|c: char| c == '$' || c.is_whitespace());
+    let (neg, s) = match s.strip_prefix('-').or_else(|| s.strip_prefix('(').and_then(|x| x.strip_suffix(')'))) {
+        Some(x) => (true, x.trim().trim_start_matches('$').trim()),
+        None => (false, s),
+    };
+    let (whole, cents) = s.split_once('.').unwrap_or((s, ""));
+    // Thousands separators only in groups of three.
+    let groups: Vec<&str> = whole.split(',').collect();
+    let grouped = groups.len() == 1
+        || (!groups[0].is_empty() && groups[0].len() <= 3 && groups[1..].iter().all(|g| g.len() == 3));
+    if whole.is_empty() || !grouped || !groups.iter().all(|g| is_digits(g)) {
+        return Err("not an amount of money".to_string());
+    }
+    if cents.len() > 2 || !cents.chars().all(|c| c.is_ascii_digit()) {
+        return Err("an amount has at most two decimals".to_string());
+    }
+    let whole: String = groups.concat();
+    let whole = whole.trim_start_matches('0');
+    let whole = if whole.is_empty() { "0" } else { whole };
+    Ok(format!("{}{whole}.{cents:0<2}", if neg { "-" } else { "" }))
+}
+
+/// `45%`, `45 %`, `12.5 percent` -> 45, 12.5.
+pub fn percent(raw: &str) -> Result<f64, String> {
+    let s = clean_text(raw).to_ascii_lowercase();
+    let s = s.trim_end_matches('.');
+    let n = s.strip_suffix("percent").or_else(|| s.strip_suffix("pct")).or_else(|| s.strip_suffix('%')).unwrap_or(s).trim();
+    let n: f64 = n.parse().map_err(|_| "not a percentage".to_string())?;
+    if !(0.0..=1000.0).contains(&n) {
+        return Err("not a percentage".to_string());
+    }
+    Ok(n)
+}
+
+/// `03/2019`, `3-2019`, `Mar 2019`, `March, 2019`, `2019-03` -> `2019-03`.
+pub fn month_year(raw: &str) -> Result<String, String> {
+    let s = clean_text(raw);
+    let toks: Vec<&str> = s.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).collect();
+    let (m, y) = match toks.as_slice() {
+        [a, b] if is_digits(a) && is_digits(b) && a.len() == 4 => (b.parse::<u32>().ok(), a.parse::<i32>().ok()),
+        [a, b] if is_digits(b) && b.len() == 4 => {
+            (if is_digits(a) { a.parse::<u32>().ok() } else { month_number(a) }, b.parse::<i32>().ok())
+        }
+        _ => (None, None),
+    };
+    match (m, y) {
+        (Some(m @ 1..=12), Some(y @ 1800..=2200)) => Ok(format!("{y:04}-{m:02}")),
+        _ => Err("not a month and year".to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_money_percent_month_year() {
+        for (raw, want) in [("2:15 PM", "14:15"), ("2:15pm", "14:15"), ("14:15", "14:15"), ("9 AM", "09:00"), ("12:05 a.m.", "00:05"), ("12:30 PM", "12:30"), ("0930 h", "ERR")] {
+            assert_eq!(time_of_day(raw).unwrap_or_else(|_| "ERR".into()), want, "{raw}");
+        }
+        for bad in ["25:00", "13:00 PM", "noon", "9"] {
+            assert!(time_of_day(bad).is_err(), "{bad}");
+        }
+        for (raw, want) in [("$1,234.50", "1234.50"), ("1234.5", "1234.50"), ("$ 12", "12.00"), ("USD 0.99", "0.99"), ("($5.00)", "-5.00")] {
+            assert_eq!(money(raw).unwrap(), want, "{raw}");
+        }
+        for bad in ["$12,34.00", "1.234", "$", "ten", "1,2345"] {
+            assert!(money(bad).is_err(), "{bad}");
+        }
+        assert_eq!(percent("45%").unwrap(), 45.0);
+        assert_eq!(percent("12.5 percent").unwrap(), 12.5);
+        assert!(percent("many").is_err());
+        for (raw, want) in [("03/2019", "2019-03"), ("3-2019", "2019-03"), ("Mar 2019", "2019-03"), ("March, 2019", "2019-03"), ("2019-03", "2019-03")] {
+            assert_eq!(month_year(raw).unwrap(), want, "{raw}");
+        }
+        for bad in ["13/2019", "03/19", "2019", "Smarch 2019"] {
+            assert!(month_year(bad).is_err(), "{bad}");
+        }
+    }
 
     fn ctx() -> Context {
         Context { today: NaiveDate::from_ymd_opt(2026, 5, 1).unwrap() }

@@ -190,8 +190,9 @@ enum Fate {
 }
 
 /// Read the archive and the database, and account for every page.
-pub fn reconcile(archive: &Path, store: &Store) -> Result<Report, ReconcileError> {
-    let found = discover::discover(archive)?;
+/// Charts are found as the pipeline of the run found them (`unit`).
+pub fn reconcile(archive: &Path, store: &Store, unit: crate::pipeline::ChartUnit) -> Result<Report, ReconcileError> {
+    let found = discover::discover_with(archive, unit)?;
     let problems: Vec<ArchiveProblem> = found
         .problems
         .iter()

@@ -219,7 +219,7 @@ pub fn run(cfg: &RunConfig) -> Result<Summary, RunError> {
     let started = Instant::now();
     let store = Store::open(&cfg.db)?;
     let _lock = store.lock_for_run()?;
-    let found = discover::discover(&cfg.archive)?;
+    let found = discover::discover_with(&cfg.archive, cfg.pipeline.chart)?;
     let mut summary = Summary { jobs: cfg.jobs, ..Summary::default() };
     for p in &found.problems {
         let line = format!("{}: {}", p.path.display(), p.reason);
@@ -498,19 +498,23 @@ fn recognize(
     // The reading that is kept is extracted while Tesseract still holds the
     // page, so that the boxes of its doubtful values can be cut out of it.
     let extracted: RefCell<Option<(PageExtract, Vec<second::Request>)>> = RefCell::new(None);
+    // Cut out with them: the boxes of the page's check boxes.
     let regions = |page: &crate::model::OcrPage| {
         let x = extract::extract_page(pipeline, at.clone(), page, facts, norm);
         let requests = second::requests(&x, page.width, page.height);
-        let boxes = requests.iter().map(|r| r.region).collect();
+        let mut boxes: Vec<_> = requests.iter().map(|r| r.region).collect();
+        boxes.extend(x.marks.iter().flat_map(|g| g.regions()));
         *extracted.borrow_mut() = Some((x, requests));
         boxes
     };
     ocr::with_thread_engine(|engine| {
-        let up = ocr::orient::upright(engine, prepared.image, dpi, &regions)?;
+        let mut up = ocr::orient::upright(engine, prepared.image, dpi, &regions)?;
         let (mut x, requests) = extracted
             .take()
             .unwrap_or_else(|| (extract::extract_page(pipeline, at.clone(), &up.page, facts, norm), Vec::new()));
         x.info.rotation = (facts.rotation + up.rotation) % 360;
+        let boxes = up.regions.split_off(requests.len().min(up.regions.len()));
+        extract::decide_marks(&mut x, &boxes);
         let values = |i: usize| second::first_read(&x, &requests[i]);
         let readings = ocr::reread::read_regions(engine, &requests, up.regions, dpi, &|i, readings| {
             values(i).is_some_and(|v| second::settled(v, readings, norm))

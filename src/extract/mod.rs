@@ -19,14 +19,16 @@
 //! Per chart ([`assemble_chart`]): records are numbered (`encounters[0]`, …)
 //! and the export document is built ([`document`]).
 
+pub mod classify;
 pub mod document;
 pub mod layout;
+pub mod marks;
 pub mod second;
 
 use crate::model::{BBox, FieldValue, OcrPage, PageInfo, PageRef, PageStatus, Provenance, RecordKind, RecordRef, Value};
 use crate::normalize::{self, Normalized};
 use crate::pipeline::path;
-use crate::pipeline::{Document, Entry, Pipeline, Table, ValueType};
+use crate::pipeline::{Direction, Entry, Pipeline, Table, ValueType};
 use layout::{Row, Token};
 
 /// What the preparation stage knew about a page before OCR.
@@ -48,6 +50,9 @@ pub struct PageExtract {
     pub fields: Vec<FieldValue>,
     /// Table rows: (table index in the document, values with `path[]` placeholders).
     pub rows: Vec<(usize, Vec<FieldValue>)>,
+    /// `choice` fields found on the page, decided from their boxes' pixels
+    /// ([`marks::decide`]) once they are cut out of the page.
+    pub marks: Vec<marks::MarkGroup>,
 }
 
 /// A page that could not be read at all (decode error): unreadable.
@@ -57,6 +62,7 @@ pub fn unreadable_page(at: PageRef) -> PageExtract {
         header: Vec::new(),
         fields: Vec::new(),
         rows: Vec::new(),
+        marks: Vec::new(),
     }
 }
 
@@ -75,6 +81,7 @@ pub fn blank_page(at: PageRef, facts: PageFacts) -> PageExtract {
         header: Vec::new(),
         fields: Vec::new(),
         rows: Vec::new(),
+        marks: Vec::new(),
     }
 }
 
@@ -111,7 +118,7 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
         words: ocr.words.len() as u32,
         mean_conf: ocr.mean_conf(),
     };
-    let mut out = PageExtract { info: info.clone(), header: Vec::new(), fields: Vec::new(), rows: Vec::new() };
+    let mut out = PageExtract { info: info.clone(), header: Vec::new(), fields: Vec::new(), rows: Vec::new(), marks: Vec::new() };
     if meaningful_words(ocr) < pipeline.min_words as usize {
         info.status = if facts.ink_fraction <= BLANK_MAX_INK { PageStatus::Blank } else { PageStatus::Unreadable };
         out.info = info;
@@ -119,13 +126,17 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
     }
     let rows = layout::rows(layout::tokens(&ocr.words));
     let unit = layout::median_height(&rows);
-    let Some((doc, title_row)) = classify(pipeline, &rows, ocr.height) else {
+    let Some((doc, title)) = classify::classify(pipeline, &rows, ocr.height) else {
         out.info = info;
         return out;
     };
     info.status = PageStatus::Read;
     info.doc_type = Some(doc.doc_type.clone());
-    let page = Page { rows: &rows, unit, width: ocr.width, skip_row: Some(title_row) };
+    if doc.ignore {
+        out.info = info;
+        return out;
+    }
+    let page = Page { rows: &rows, unit, width: ocr.width, height: ocr.height, title };
 
     // Tables first: their rows are then off limits for labels.
     let mut table_rows = vec![false; rows.len()];
@@ -169,22 +180,48 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
     }
     let entries = &doc.entries;
     let hits = find_labels(&page, entries, &table_rows);
-    let mut best: Vec<Option<(usize, &Hit, Vec<&Token>)>> = vec![None; entries.len()];
     let mut used = vec![Vec::<bool>::new(); rows.len()];
     for (ri, r) in rows.iter().enumerate() {
-        used[ri] = vec![false; r.tokens.len()];
+        used[ri] = (0..r.tokens.len()).map(|t| page.in_title(ri, t)).collect();
     }
     for h in &hits {
         for t in h.start..h.end {
             used[h.row][t] = true;
         }
     }
+    // The hits each field is read from: inside its zone, and the n-th one
+    // when the pipeline names an occurrence.
+    let mut seen = vec![0u32; entries.len()];
+    let eligible: Vec<bool> = hits
+        .iter()
+        .map(|h| {
+            let spec = &entries[h.entry].spec;
+            if !page.in_zone(label_box(&page, h), spec.zone) {
+                return false;
+            }
+            seen[h.entry] += 1;
+            spec.occurrence.is_none_or(|n| n == seen[h.entry])
+        })
+        .collect();
+    let mut best: Vec<Option<(usize, &Hit, Vec<&Token>)>> = vec![None; entries.len()];
     // Labels of the document found with nothing beside or below them: the
     // first one of each field, kept when no other label of it has a value.
     let mut empty: Vec<Option<&Hit>> = vec![None; entries.len()];
-    for h in &hits {
+    let mut chosen: Vec<bool> = vec![false; entries.len()];
+    for (h, _) in hits.iter().zip(&eligible).filter(|(_, e)| **e) {
         let entry = &entries[h.entry];
-        let toks = value_tokens(&page, &hits, h, entry.kind, &used);
+        if entry.kind == ValueType::Choice {
+            if entry.doc && !chosen[h.entry] {
+                if let Some(g) = mark_group(&page, &hits, h, entry, &used, &info.at) {
+                    chosen[h.entry] = true;
+                    out.marks.push(g);
+                } else if entry.report_empty && empty[h.entry].is_none() {
+                    empty[h.entry] = Some(h);
+                }
+            }
+            continue;
+        }
+        let toks = value_tokens(&page, &hits, h, entry, &used);
         if toks.is_empty() {
             if entry.doc && entry.report_empty && empty[h.entry].is_none() {
                 empty[h.entry] = Some(h);
@@ -192,7 +229,7 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
             continue;
         }
         if entry.header {
-            out.header.extend(values_for(entry.path.as_str(), entry.kind, &toks, &info.at, ctx));
+            out.header.extend(checked(values_for(entry.path.as_str(), entry.kind, &toks, &info.at, ctx), entry));
         }
         if entry.doc {
             let better = match &best[h.entry] {
@@ -207,11 +244,11 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
     for (i, b) in best.into_iter().enumerate() {
         let e = &entries[i];
         if let Some((_, _, toks)) = b {
-            out.fields.extend(values_for(e.path.as_str(), e.kind, &toks, &info.at, ctx));
+            out.fields.extend(checked(values_for(e.path.as_str(), e.kind, &toks, &info.at, ctx), e));
+        } else if chosen[i] {
+            // read from its boxes
         } else if let Some(h) = empty[i] {
             // Never silently absent: an empty label is a value to look at.
-            let label: Vec<&Token> = rows[h.row].tokens[h.start..h.end].iter().collect();
-            let (bbox, _) = layout::span(&label);
             out.fields.push(FieldValue {
                 path: e.path.to_string(),
                 field: e.path.to_string(),
@@ -219,8 +256,20 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
                 kind: e.kind,
                 raw: String::new(),
                 error: Some(LABEL_WITHOUT_VALUE.to_string()),
-                prov: Provenance { page: info.at.page, file: info.at.file.clone(), file_page: info.at.file_page, bbox, conf: 0.0, reads: Vec::new() },
+                prov: Provenance {
+                    page: info.at.page,
+                    file: info.at.file.clone(),
+                    file_page: info.at.file_page,
+                    bbox: label_box(&page, h),
+                    conf: 0.0,
+                    reads: Vec::new(),
+                },
             });
+        } else if e.doc && e.keys.is_empty() && e.spec.pattern.is_some() {
+            // A value without a label: the first match of its pattern.
+            if let Some(toks) = pattern_tokens(&page, e, &used, &table_rows) {
+                out.fields.extend(checked(values_for(e.path.as_str(), e.kind, &toks, &info.at, ctx), e));
+            }
         }
     }
     out.info = info;
@@ -232,78 +281,27 @@ struct Page<'a> {
     /// Median token height in pixels.
     unit: f32,
     width: u32,
-    skip_row: Option<usize>,
+    height: u32,
+    title: Option<classify::TitleSpan>,
 }
 
-/// Find the document type by the page's title: a line near the top of the
-/// page that is a title of the pipeline — exactly, or with small OCR slips —
-/// and nothing else (a table's header row `Medication  Dose …` is not the
-/// title `MEDICATIONS`). Exact matches win over near ones, then taller
-/// print, then longer titles.
-fn classify<'p>(pipeline: &'p Pipeline, rows: &[Row], height: u32) -> Option<(&'p Document, usize)> {
-    let limit = (height as f32 * 0.45) as u32;
-    // (doc, row, exact, height, title length)
-    let mut best: Option<(&Document, usize, bool, u32, usize)> = None;
-    for (ri, row) in rows.iter().enumerate() {
-        if row.bbox.y > limit {
-            break;
-        }
-        let parts = chunks(row);
-        if parts.len() > 2 {
-            continue;
-        }
-        // The title is the line, or the last chunk after a clinic name.
-        for chunk in parts.iter().rev().take(1) {
-            let text: String = chunk.iter().map(|t| t.canon.as_str()).collect();
-            if text.len() < 5 {
-                continue;
-            }
-            for doc in &pipeline.documents {
-                for title in &doc.titles {
-                    let tc = &title.canon;
-                    let Some(exact) = title_matches(&text, tc) else { continue };
-                    let h = chunk.iter().map(|t| t.bbox.h).max().unwrap_or(0);
-                    let better = match best {
-                        None => true,
-                        Some((_, _, bexact, bh, blen)) => {
-                            (exact && !bexact)
-                                || (exact == bexact && (h > bh + bh / 5 || (h + h / 5 >= bh && tc.len() > blen)))
-                        }
-                    };
-                    if better {
-                        best = Some((doc, ri, exact, h, tc.len()));
-                    }
-                }
-            }
-        }
+impl Page<'_> {
+    /// Whether row `r` is the title and nothing else (skipped by labels and tables).
+    fn is_title_row(&self, r: usize) -> bool {
+        self.title.is_some_and(|t| t.fills(r, self.rows))
     }
-    best.map(|(d, r, _, _, _)| (d, r))
-}
 
-/// Whether a line's text is a title: `Some(true)` exactly, `Some(false)`
-/// with an OCR slip per 8 characters or after a clinic name.
-fn title_matches(text: &str, title: &str) -> Option<bool> {
-    if text == title {
-        return Some(true);
+    fn in_title(&self, r: usize, t: usize) -> bool {
+        self.title.is_some_and(|s| s.covers(r, t))
     }
-    if text.len() > title.len() && text.ends_with(title) && title.len() >= 8 {
-        return Some(true);
-    }
-    let slips = title.len() / 8;
-    (slips > 0 && strsim::levenshtein(text, title) <= slips).then_some(false)
-}
 
-/// Split a row at wide gaps (columns).
-fn chunks(row: &Row) -> Vec<Vec<&Token>> {
-    let mut out: Vec<Vec<&Token>> = Vec::new();
-    let unit = row.tokens.iter().map(|t| t.bbox.h).max().unwrap_or(20) as f32;
-    for t in &row.tokens {
-        match out.last_mut() {
-            Some(c) if (t.bbox.x as f32) - (c.last().unwrap().bbox.right() as f32) < 2.5 * unit => c.push(t),
-            _ => out.push(vec![t]),
-        }
+    /// Whether a box's centre lies inside a zone given in fractions of the page.
+    fn in_zone(&self, b: BBox, zone: Option<[f32; 4]>) -> bool {
+        let Some([x0, y0, x1, y1]) = zone else { return true };
+        let cx = (b.x as f32 + b.w as f32 / 2.0) / self.width.max(1) as f32;
+        let cy = (b.y as f32 + b.h as f32 / 2.0) / self.height.max(1) as f32;
+        (x0..=x1).contains(&cx) && (y0..=y1).contains(&cy)
     }
-    out
 }
 
 /// A label found on the page.
@@ -378,7 +376,7 @@ fn match_label(tokens: &[Token], i: usize, label: &str) -> Option<(usize, bool)>
 fn find_labels(page: &Page, entries: &[Entry], table_rows: &[bool]) -> Vec<Hit> {
     let mut hits = Vec::new();
     for (ri, row) in page.rows.iter().enumerate() {
-        if Some(ri) == page.skip_row || table_rows[ri] {
+        if page.is_title_row(ri) || table_rows[ri] {
             continue;
         }
         let toks = &row.tokens;
@@ -386,6 +384,10 @@ fn find_labels(page: &Page, entries: &[Entry], table_rows: &[bool]) -> Vec<Hit> 
         let mut prev_end: Option<usize> = None;
         let mut row_hits: Vec<Hit> = Vec::new();
         while i < toks.len() {
+            if page.in_title(ri, i) {
+                i += 1;
+                continue;
+            }
             let mut best: Option<(usize, usize, usize, bool, usize)> = None; // entry, rank, end, strong, len
             for (ei, e) in entries.iter().enumerate() {
                 for (rank, l) in e.keys.iter().enumerate() {
@@ -400,12 +402,22 @@ fn find_labels(page: &Page, entries: &[Entry], table_rows: &[bool]) -> Vec<Hit> 
                     }
                 }
             }
-            if let Some((entry, rank, end, strong, _)) = best {
+            if let Some((entry, rank, end, strong, len)) = best {
                 let chunk_start = i == 0
                     || (toks[i].bbox.x as f32 - toks[i - 1].bbox.right() as f32) > 1.5 * page.unit
                     || prev_end == Some(i);
-                if strong || chunk_start {
+                // A caption after its value (`$12.50 TOTAL`) ends its phrase instead.
+                let ends_chunk = end == toks.len()
+                    || (toks[end].bbox.x as f32 - toks[end - 1].bbox.right() as f32) > 1.5 * page.unit;
+                if strong || chunk_start || (entries[entry].spec.direction == Direction::Left && ends_chunk) {
                     row_hits.push(Hit { entry, rank, row: ri, start: i, end, strong });
+                    // Other fields with the same label (the patient's and the
+                    // insured's `CITY`) see the same label; occurrences tell them apart.
+                    for (ei, e) in entries.iter().enumerate().filter(|(ei, _)| *ei != entry) {
+                        if let Some(rank) = e.keys.iter().position(|l| l.len() == len && match_label(toks, i, l).is_some_and(|(x, _)| x == end)) {
+                            row_hits.push(Hit { entry: ei, rank, row: ri, start: i, end, strong });
+                        }
+                    }
                     prev_end = Some(end);
                     i = end;
                     continue;
@@ -422,8 +434,53 @@ fn find_labels(page: &Page, entries: &[Entry], table_rows: &[bool]) -> Vec<Hit> 
     hits
 }
 
-/// The value of a label: right of it on its row, else directly below it.
-fn value_tokens<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, kind: ValueType, used: &[Vec<bool>]) -> Vec<&'a Token> {
+/// The box of a hit's label.
+fn label_box(page: &Page, h: &Hit) -> BBox {
+    layout::span(&page.rows[h.row].tokens[h.start..h.end].iter().collect::<Vec<_>>()).0
+}
+
+/// The left edge of the next label right of `h` on its row, if any.
+fn next_label_x(page: &Page, hits: &[Hit], h: &Hit) -> Option<f32> {
+    hits.iter()
+        .filter(|o| o.row == h.row && o.start >= h.end)
+        .map(|o| o.start)
+        .min()
+        .map(|n| page.rows[h.row].tokens[n].bbox.x as f32 - 0.5 * page.unit)
+}
+
+/// The value of a label, where the field's direction says: right of it on
+/// its row, else directly below it (`auto`); or only right, below, above or
+/// left of it. A value of several `lines` continues on the lines below.
+fn value_tokens<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, entry: &Entry, used: &[Vec<bool>]) -> Vec<&'a Token> {
+    let kind = entry.kind;
+    let first = match entry.spec.direction {
+        Direction::Auto => {
+            let right = right_of(page, hits, h, kind, false);
+            if kind == ValueType::Diagnoses {
+                return diagnosis_lines(page, hits, h, right, used);
+            }
+            if right.is_empty() {
+                below(page, hits, h, used)
+            } else {
+                right
+            }
+        }
+        Direction::Right => right_of(page, hits, h, kind, true),
+        Direction::Below => below(page, hits, h, used),
+        Direction::Above => above(page, hits, h, used),
+        Direction::Left => left_of(page, h, used),
+    };
+    if entry.spec.lines > 1 && !first.is_empty() {
+        more_lines(page, hits, h, first, entry.spec.lines, used)
+    } else {
+        first
+    }
+}
+
+/// The words right of a label on its row, up to the next label or a column
+/// gap. `wide`: the pipeline says the value is to the right, so a label
+/// without `:` may stand apart from it too.
+fn right_of<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, kind: ValueType, wide: bool) -> Vec<&'a Token> {
     let row = &page.rows[h.row];
     let next_hit = hits.iter().filter(|o| o.row == h.row && o.start >= h.end).map(|o| o.start).min();
     let stop = next_hit.unwrap_or(row.tokens.len());
@@ -431,6 +488,9 @@ fn value_tokens<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, kind: ValueType, use
     let mut right: Vec<&Token> = Vec::new();
     for k in h.end..stop {
         let t = &row.tokens[k];
+        if page.in_title(h.row, k) {
+            break;
+        }
         if let Some(prev) = right.last() {
             let gap = t.bbox.x as f32 - prev.bbox.right() as f32;
             if kind != ValueType::Signature && (gap > gap_limit || t.ends_label() && !prev.text.ends_with(',')) {
@@ -440,7 +500,7 @@ fn value_tokens<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, kind: ValueType, use
             let gap = t.bbox.x as f32 - row.tokens[h.end - 1].bbox.right() as f32;
             // A label with `:` may be set apart from its value; one without
             // is a form's caption, its value in the same phrase or below.
-            if gap > page.width as f32 * 0.4 || (!h.strong && gap > gap_limit) {
+            if gap > page.width as f32 * 0.4 || (!h.strong && !wide && gap > gap_limit) {
                 break;
             }
             if t.ends_label() && kind != ValueType::Signature {
@@ -449,71 +509,285 @@ fn value_tokens<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, kind: ValueType, use
         }
         right.push(t);
     }
-    let label_box = layout::span(&row.tokens[h.start..h.end].iter().collect::<Vec<_>>()).0;
-    let x_end = next_hit.map_or(page.width as f32, |n| row.tokens[n].bbox.x as f32 - 0.5 * page.unit);
-    let x_start = label_box.x as f32 - 1.0 * page.unit;
+    right
+}
 
-    if kind == ValueType::Diagnoses {
-        // Code lines continue below the label.
-        let mut lines: Vec<Vec<&Token>> = Vec::new();
-        if !right.is_empty() {
-            lines.push(right);
-        }
-        let mut last_bottom = row.bbox.bottom() as f32;
-        for ri in h.row + 1..page.rows.len() {
-            let r = &page.rows[ri];
-            if r.bbox.y as f32 - last_bottom > 2.0 * page.unit {
-                break;
-            }
-            let toks: Vec<&Token> = r
-                .tokens
-                .iter()
-                .enumerate()
-                .filter(|(k, t)| !used[ri][*k] && t.x_center() >= x_start)
-                .map(|(_, t)| t)
-                .collect();
-            if toks.is_empty() || used[ri].first() == Some(&true) || !looks_like_code_line(&toks) {
-                break;
-            }
-            last_bottom = r.bbox.bottom() as f32;
-            lines.push(toks);
-        }
-        return join_lines(lines);
-    }
+/// Code lines continuing below a diagnosis label.
+fn diagnosis_lines<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, right: Vec<&'a Token>, used: &[Vec<bool>]) -> Vec<&'a Token> {
+    let _ = hits;
+    let row = &page.rows[h.row];
+    let x_start = label_box(page, h).x as f32 - 1.0 * page.unit;
+    let mut lines: Vec<Vec<&Token>> = Vec::new();
     if !right.is_empty() {
-        return right;
+        lines.push(right);
     }
-    // Boxed form: the value stands below the label.
+    let mut last_bottom = row.bbox.bottom() as f32;
+    for ri in h.row + 1..page.rows.len() {
+        let r = &page.rows[ri];
+        if r.bbox.y as f32 - last_bottom > 2.0 * page.unit {
+            break;
+        }
+        let toks: Vec<&Token> = r
+            .tokens
+            .iter()
+            .enumerate()
+            .filter(|(k, t)| !used[ri][*k] && t.x_center() >= x_start)
+            .map(|(_, t)| t)
+            .collect();
+        if toks.is_empty() || used[ri].first() == Some(&true) || !looks_like_code_line(&toks) {
+            break;
+        }
+        last_bottom = r.bbox.bottom() as f32;
+        lines.push(toks);
+    }
+    join_lines(lines)
+}
+
+/// The words of one row between two x positions, left to right, up to a
+/// column gap; `None` when a label stands first there (the value is not
+/// this label's).
+fn row_words<'a>(page: &Page<'a>, ri: usize, x_start: f32, x_end: f32, used: &[Vec<bool>]) -> Option<Vec<&'a Token>> {
+    let gap_limit = 2.5 * page.unit;
+    let mut toks: Vec<&Token> = Vec::new();
+    for (k, t) in page.rows[ri].tokens.iter().enumerate() {
+        let x = t.bbox.x as f32;
+        if x < x_start || x >= x_end {
+            continue;
+        }
+        if used[ri][k] {
+            if toks.is_empty() {
+                return None;
+            }
+            break;
+        }
+        if let Some(p) = toks.last() {
+            if x - p.bbox.right() as f32 > gap_limit {
+                break;
+            }
+        }
+        toks.push(t);
+    }
+    Some(toks)
+}
+
+/// Boxed form: the value stands below the label.
+fn below<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, used: &[Vec<bool>]) -> Vec<&'a Token> {
+    let row = &page.rows[h.row];
+    let lb = label_box(page, h);
+    let x_end = next_label_x(page, hits, h).unwrap_or(page.width as f32);
+    let x_start = lb.x as f32 - 1.0 * page.unit;
     for ri in h.row + 1..page.rows.len().min(h.row + 3) {
         let r = &page.rows[ri];
         if r.bbox.y as f32 - row.bbox.bottom() as f32 > 3.0 * page.unit {
             break;
         }
-        let mut toks = Vec::new();
-        for (k, t) in r.tokens.iter().enumerate() {
-            let x = t.bbox.x as f32;
-            if x < x_start || x >= x_end {
-                continue;
-            }
-            if used[ri][k] {
-                if toks.is_empty() {
-                    return Vec::new(); // another label stands below
-                }
-                break;
-            }
-            if let Some(p) = toks.last() {
-                let p: &&Token = p;
-                if x - p.bbox.right() as f32 > gap_limit {
-                    break;
-                }
-            }
-            toks.push(t);
-        }
-        if !toks.is_empty() {
-            return toks;
+        match row_words(page, ri, x_start, x_end, used) {
+            None => return Vec::new(), // another label stands below
+            Some(toks) if !toks.is_empty() => return toks,
+            Some(_) => {}
         }
     }
     Vec::new()
+}
+
+/// A value printed above its label (a signature over its line's caption).
+fn above<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, used: &[Vec<bool>]) -> Vec<&'a Token> {
+    let row = &page.rows[h.row];
+    let lb = label_box(page, h);
+    let x_end = next_label_x(page, hits, h).unwrap_or(page.width as f32);
+    let x_start = lb.x as f32 - 1.0 * page.unit;
+    for ri in (h.row.saturating_sub(2)..h.row).rev() {
+        let r = &page.rows[ri];
+        if row.bbox.y as f32 - r.bbox.bottom() as f32 > 3.0 * page.unit {
+            break;
+        }
+        if page.is_title_row(ri) {
+            break;
+        }
+        match row_words(page, ri, x_start, x_end, used) {
+            None => return Vec::new(),
+            Some(toks) if !toks.is_empty() => return toks,
+            Some(_) => {}
+        }
+    }
+    Vec::new()
+}
+
+/// A value printed left of its label, on its row.
+fn left_of<'a>(page: &Page<'a>, h: &Hit, used: &[Vec<bool>]) -> Vec<&'a Token> {
+    let row = &page.rows[h.row];
+    let gap_limit = 2.5 * page.unit;
+    let mut toks: Vec<&Token> = Vec::new();
+    for k in (0..h.start).rev() {
+        let t = &row.tokens[k];
+        if used[h.row][k] {
+            break;
+        }
+        let edge = toks.last().map_or(row.tokens[h.start].bbox.x, |p| p.bbox.x) as f32;
+        if edge - t.bbox.right() as f32 > gap_limit {
+            break;
+        }
+        toks.push(t);
+    }
+    toks.reverse();
+    toks
+}
+
+/// A value of several lines: the lines below its first one that start
+/// under it, until a blank line, a label, or `lines` in all.
+fn more_lines<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, first: Vec<&'a Token>, lines: u32, used: &[Vec<bool>]) -> Vec<&'a Token> {
+    let Some(last) = first.last() else { return first };
+    let Some(mut ri) = page.rows.iter().position(|r| r.tokens.iter().any(|t| std::ptr::eq(t, *last))) else { return first };
+    let x_start = first.iter().map(|t| t.bbox.x).min().unwrap_or(0) as f32 - 1.0 * page.unit;
+    let x_end = if ri == h.row { next_label_x(page, hits, h).unwrap_or(page.width as f32) } else { page.width as f32 };
+    let mut out = first;
+    let mut bottom = page.rows[ri].bbox.bottom() as f32;
+    for _ in 1..lines {
+        ri += 1;
+        let Some(r) = page.rows.get(ri) else { break };
+        if r.bbox.y as f32 - bottom > 1.2 * page.unit {
+            break;
+        }
+        match row_words(page, ri, x_start, x_end, used) {
+            Some(toks) if !toks.is_empty() && !toks[0].ends_label() => {
+                bottom = r.bbox.bottom() as f32;
+                out.extend(toks);
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
+/// A `choice` field: its options' labels right of its label on its row, or
+/// on the two rows below, each with the places its box may stand.
+fn mark_group(page: &Page, hits: &[Hit], h: &Hit, entry: &Entry, used: &[Vec<bool>], at: &PageRef) -> Option<marks::MarkGroup> {
+    let lb = label_box(page, h);
+    let x_end = next_label_x(page, hits, h).unwrap_or(page.width as f32);
+    let mut options = Vec::new();
+    let mut bbox = lb;
+    for ri in h.row..page.rows.len().min(h.row + 3) {
+        let r = &page.rows[ri];
+        if ri > h.row && r.bbox.y as f32 - page.rows[ri - 1].bbox.bottom() as f32 > 2.0 * page.unit {
+            break;
+        }
+        let from = if ri == h.row { h.end } else { 0 };
+        let x_start = if ri == h.row { lb.right() as f32 } else { lb.x as f32 - 3.0 * page.unit };
+        let mut k = from;
+        while k < r.tokens.len() {
+            let t = &r.tokens[k];
+            let x = t.bbox.x as f32;
+            if x < x_start || (used[ri][k] && ri > h.row) {
+                k += 1;
+                continue;
+            }
+            if x >= x_end || (used[ri][k] && ri == h.row) {
+                break;
+            }
+            let found = entry.spec.options.iter().enumerate().filter(|(oi, _)| !options.iter().any(|(o, _)| o == oi)).find_map(|(oi, o)| {
+                o.keys.iter().find_map(|key| match_label(&r.tokens, k, key).map(|(end, _)| (oi, end)))
+            });
+            match found {
+                Some((oi, end)) => {
+                    let label = layout::span(&r.tokens[k..end].iter().collect::<Vec<_>>()).0;
+                    bbox = bbox.union(&label);
+                    options.push((oi, marks::MarkOption { value: entry.spec.options[oi].value.clone(), label, boxes: marks::box_areas(label) }));
+                    k = end;
+                }
+                None => k += 1,
+            }
+        }
+        if options.len() == entry.spec.options.len() {
+            break;
+        }
+    }
+    if options.is_empty() {
+        return None;
+    }
+    Some(marks::MarkGroup {
+        path: entry.path.to_string(),
+        multiple: entry.spec.multiple,
+        options: options.into_iter().map(|(_, o)| o).collect(),
+        bbox,
+        at: at.clone(),
+    })
+}
+
+/// A value without a label: the first match of the field's pattern in the
+/// page's lines (inside its zone), outside tables and labels.
+fn pattern_tokens<'a>(page: &Page<'a>, entry: &Entry, used: &[Vec<bool>], table_rows: &[bool]) -> Option<Vec<&'a Token>> {
+    let re = entry.spec.pattern.as_ref()?;
+    for (ri, r) in page.rows.iter().enumerate() {
+        if table_rows[ri] || page.is_title_row(ri) {
+            continue;
+        }
+        let mut text = String::new();
+        let mut spans: Vec<(usize, usize, &Token)> = Vec::new();
+        for (k, t) in r.tokens.iter().enumerate() {
+            if used[ri][k] || !page.in_zone(t.bbox, entry.spec.zone) {
+                continue;
+            }
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            let start = text.len();
+            text.push_str(&t.text);
+            spans.push((start, text.len(), t));
+        }
+        if let Some(m) = re.find(&text) {
+            let toks: Vec<&Token> = spans.iter().filter(|(s, e, _)| *s < m.end() && *e > m.start()).map(|(_, _, t)| *t).collect();
+            if !toks.is_empty() {
+                return Some(toks);
+            }
+        }
+    }
+    None
+}
+
+/// The error of a value that does not match its field's pattern.
+pub const NOT_THE_PATTERN: &str = "value does not have the form the pipeline gives for it";
+
+/// A field's own checks on its values: its pattern and maximum length.
+fn checked(mut values: Vec<FieldValue>, entry: &Entry) -> Vec<FieldValue> {
+    for v in &mut values {
+        if v.value.is_none() {
+            continue;
+        }
+        if let Some(re) = &entry.spec.pattern {
+            if !entry.keys.is_empty() && !re.is_match(normalize::clean_text(&v.raw).as_str()) {
+                v.value = None;
+                v.error = Some(NOT_THE_PATTERN.to_string());
+                continue;
+            }
+        }
+        if let (Some(max), Some(Value::Text(t))) = (entry.spec.max_length, &v.value) {
+            if t.chars().count() > max {
+                v.value = None;
+                v.error = Some(format!("longer than the {max} characters the pipeline allows"));
+            }
+        }
+    }
+    values
+}
+
+/// Decide the page's `choice` fields from the crops of their boxes (in the
+/// order of [`marks::MarkGroup::regions`], group after group). A group whose
+/// boxes could not be cut out (too few crops) is an unread value, never a guess.
+pub fn decide_marks(x: &mut PageExtract, crops: &[image::GrayImage]) {
+    let mut at = 0;
+    for g in std::mem::take(&mut x.marks) {
+        let n = g.regions().len();
+        let mut v = match crops.get(at..at + n) {
+            Some(c) => marks::decide(&g, c),
+            None => marks::decide(&g, &[]),
+        };
+        if crops.get(at..at + n).is_none() {
+            v.error = Some("the option group's boxes could not be looked at".to_string());
+            v.value = None;
+        }
+        at += n;
+        x.fields.push(v);
+    }
 }
 
 /// Separate lines by a marker token the normaliser sees as a line break.
@@ -607,7 +881,7 @@ fn read_table<'a>(page: &Page<'a>, table: &Table, taken: &mut [bool]) -> (Vec<Ve
     let heads: Vec<&[String]> = table.columns.iter().map(|c| c.keys.as_slice()).collect();
     let mut best: Option<(usize, Vec<(Option<usize>, f32)>)> = None;
     for (ri, row) in page.rows.iter().enumerate() {
-        if taken[ri] || Some(ri) == page.skip_row {
+        if taken[ri] || page.is_title_row(ri) {
             continue;
         }
         let found = header_columns(row, &heads, page.unit);
@@ -805,6 +1079,9 @@ mod tests_support {
         extract_page(&p, PageRef { page: 1, file: "a.tif".into(), file_page: 0 }, &page(lines), PageFacts::default(), &ctx)
     }
 }
+
+#[cfg(test)]
+mod tests_locate;
 
 #[cfg(test)]
 mod tests {

@@ -300,6 +300,7 @@ mod tests {
             header: Vec::new(),
             fields,
             rows: Vec::new(),
+            marks: Vec::new(),
         }
     }
 

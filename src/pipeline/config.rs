@@ -25,6 +25,10 @@ pub struct PipelineConfig {
     /// A page with fewer recognised words than this is blank (or unreadable, when it has ink).
     #[serde(default = "default_min_words")]
     pub min_words: u32,
+    /// What makes a chart: `folder` (the default: a multi-page file, or the
+    /// single-page images of one folder) or `file` (every file its own chart).
+    #[serde(default)]
+    pub chart: ChartUnit,
     /// Fields on every page (the chart label sticker): compared across pages
     /// for `identity_mismatch`.
     #[serde(default)]
@@ -36,14 +40,45 @@ fn default_min_words() -> u32 {
     5
 }
 
+/// What makes a chart of an archive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChartUnit {
+    /// A multi-page file is a chart; so are the single-page images of one folder.
+    #[default]
+    Folder,
+    /// Every file is a chart of its own (a folder of unrelated single-page forms).
+    File,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentConfig {
     /// Document type id, e.g. `progress_note`.
     #[serde(rename = "type")]
     pub doc_type: String,
-    /// Titles that identify the page (case-insensitive, any of).
+    /// Titles that identify the page (case-insensitive, any of). A title may
+    /// share its line with other text and may run over two lines.
+    #[serde(default)]
     pub titles: Vec<String>,
+    /// How far down the page a title is looked for, as a fraction of its
+    /// height (default 0.45).
+    #[serde(default)]
+    pub title_zone: Option<f32>,
+    /// Words or phrases that must all appear on the page. With no titles,
+    /// they alone classify the page.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// At least one of these must appear on the page.
+    #[serde(default)]
+    pub any_keywords: Vec<String>,
+    /// None of these may appear on the page.
+    #[serde(default)]
+    pub not_keywords: Vec<String>,
+    /// Pages of this type are recognised and nothing is read from them (the
+    /// printed instructions on the back of a claim form).
+    #[serde(default)]
+    pub ignore: bool,
     /// `[]`-paths in this document's fields are numbered per page of this
     /// type: each progress note page is one encounter.
     #[serde(default)]
@@ -59,17 +94,93 @@ pub struct FieldConfig {
     /// types see `ValueType`.
     pub path: String,
     /// Labels, case-insensitive; the most specific (longest) label wins.
+    /// May be empty for a value found by `pattern` (a vaccine sticker).
+    #[serde(default)]
     pub labels: Vec<String>,
     #[serde(rename = "type", default)]
     pub value_type: ValueType,
+    /// `true`: every chart must have it; `"when_present"`: required on each
+    /// page of its document type, and not asked of a chart without one.
     #[serde(default)]
-    pub required: bool,
+    pub required: RequiredConfig,
     /// The form may print this label with nothing filled in (a `Group #`
     /// left blank). Otherwise a label found with no value beside or below it
     /// is flagged `missing_field`, whether the field is required or not: a
     /// value that is there but was not found must never pass as absent.
     #[serde(default)]
     pub may_be_blank: bool,
+    /// Where the value stands from its label: `auto` (right of it, else
+    /// below; the default), `right`, `below`, `above`, `left`.
+    #[serde(default)]
+    pub direction: Direction,
+    /// Take the n-th occurrence of the label on the page, in reading order
+    /// (1 is the first): the insured's `CITY` after the patient's.
+    #[serde(default)]
+    pub occurrence: Option<u32>,
+    /// `[x0, y0, x1, y1]` in fractions of the page: the label (or, for a
+    /// pattern, the value) must stand inside it.
+    #[serde(default)]
+    pub zone: Option<[f32; 4]>,
+    /// Lines a value may run over (a note, an address): continuation lines
+    /// below, starting under the value, until a blank line or a label.
+    #[serde(default)]
+    pub lines: Option<u32>,
+    /// A regular expression the value matches; with no labels, the value is
+    /// the first match on the page (inside `zone`, when given).
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Text longer than this is invalid.
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    /// The options of a `choice` field (check boxes, option groups): each
+    /// option's value and the labels printed beside its box.
+    #[serde(default)]
+    pub options: Vec<OptionConfig>,
+    /// A `choice` field whose boxes may be ticked together (`Allergies: ☒
+    /// Latex ☒ Iodine`): the ticked values, joined by `; `.
+    #[serde(default)]
+    pub multiple: bool,
+}
+
+/// `required = true | false | "when_present"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RequiredConfig {
+    Flag(bool),
+    Word(RequiredWord),
+    #[default]
+    #[serde(skip)]
+    Unset,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequiredWord {
+    Always,
+    WhenPresent,
+    Never,
+}
+
+/// Where a value stands from its label.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Right of the label on its line, else directly below it.
+    #[default]
+    Auto,
+    Right,
+    Below,
+    Above,
+    Left,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionConfig {
+    /// The value recorded when this option's box is marked.
+    pub value: String,
+    /// The text printed beside its box (`M`, `Male`).
+    pub labels: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -148,6 +259,17 @@ pub enum ValueType {
     Cvx,
     /// A lot number: letters and digits.
     Lot,
+    /// A time of day → `HH:MM` (24-hour): `2:15 PM`, `14:15`.
+    Time,
+    /// An amount of money → `1234.50`: `$1,234.50`, `1234.5`.
+    Money,
+    /// A percentage → its number: `45 %`, `12.5%`.
+    Percent,
+    /// A month and year → `YYYY-MM`: `03/2019`, `Mar 2019`.
+    MonthYear,
+    /// One of the field's `options`, read from the check boxes beside their
+    /// labels (or, with `multiple`, every marked one, joined by `; `).
+    Choice,
 }
 
 impl ValueType {
@@ -188,6 +310,11 @@ impl ValueType {
             ValueType::Decimal => "decimal",
             ValueType::Cvx => "cvx",
             ValueType::Lot => "lot",
+            ValueType::Time => "time",
+            ValueType::Money => "money",
+            ValueType::Percent => "percent",
+            ValueType::MonthYear => "month_year",
+            ValueType::Choice => "choice",
         }
     }
 }
@@ -229,8 +356,8 @@ impl PipelineConfig {
             if !types.insert(doc.doc_type.clone()) {
                 err(format!("{place}.type"), "document type declared twice");
             }
-            if doc.titles.is_empty() {
-                err(format!("{place}.titles"), "at least one title is needed to classify a page");
+            if doc.titles.is_empty() && doc.keywords.is_empty() && doc.any_keywords.is_empty() {
+                err(format!("{place}.titles"), "a title or keywords are needed to classify a page");
             }
             for (t, title) in doc.titles.iter().enumerate() {
                 let tplace = format!("{place}.titles[{t}]");
@@ -238,10 +365,31 @@ impl PipelineConfig {
                     err(tplace, "empty title (it needs letters or digits)");
                 } else if !titles.insert(crate::extract::layout::canon(title)) {
                     err(tplace, "title used by another document type");
+                } else if crate::extract::layout::canon(title).len() < 3 {
+                    warn(tplace, "a title of one or two letters is only found when it stands alone on its line".into());
                 }
             }
-            if doc.fields.is_empty() && doc.tables.is_empty() {
-                err(place.clone(), "declares neither fields nor tables");
+            if doc.title_zone.is_some_and(|z| !(z > 0.0 && z <= 1.0)) {
+                err(format!("{place}.title_zone"), "must be a fraction of the page's height, above 0 and at most 1");
+            }
+            for (key, list) in [("keywords", &doc.keywords), ("any_keywords", &doc.any_keywords), ("not_keywords", &doc.not_keywords)] {
+                for (k, w) in list.iter().enumerate() {
+                    if crate::extract::layout::canon(w).is_empty() {
+                        err(format!("{place}.{key}[{k}]"), "empty keyword (it needs letters or digits)");
+                    }
+                }
+            }
+            for (k, w) in doc.keywords.iter().chain(&doc.any_keywords).enumerate() {
+                let c = crate::extract::layout::canon(w);
+                if !c.is_empty() && doc.not_keywords.iter().any(|n| crate::extract::layout::canon(n) == c) {
+                    warn(format!("{place}.not_keywords"), format!("keyword {k} is also excluded: no page can match"));
+                }
+            }
+            if doc.fields.is_empty() && doc.tables.is_empty() && !doc.ignore {
+                err(place.clone(), "declares neither fields nor tables (set `ignore = true` for pages read for nothing)");
+            }
+            if doc.ignore && !(doc.fields.is_empty() && doc.tables.is_empty()) {
+                err(format!("{place}.ignore"), "an ignored document type cannot declare fields or tables");
             }
             for (i, f) in doc.fields.iter().enumerate() {
                 check_field(f, &format!("{place}.fields[{i}]"), true, &mut err, &mut warn);
@@ -281,7 +429,7 @@ fn check_field(
     place: &str,
     allow_repeat: bool,
     err: &mut impl FnMut(String, &str),
-    _warn: &mut impl FnMut(String, String),
+    warn: &mut impl FnMut(String, String),
 ) {
     match FieldPath::parse(&f.path) {
         None => err(
@@ -291,8 +439,8 @@ fn check_field(
         Some(p) if p.is_repeated() && !allow_repeat => err(format!("{place}.path"), "header fields cannot use `[]`"),
         Some(_) => {}
     }
-    if f.labels.is_empty() {
-        err(format!("{place}.labels"), "at least one label is needed");
+    if f.labels.is_empty() && f.pattern.is_none() {
+        err(format!("{place}.labels"), "at least one label is needed (or a `pattern` for a value without a label)");
     }
     for (l, label) in f.labels.iter().enumerate() {
         if crate::extract::layout::key(label).is_empty() {
@@ -306,5 +454,33 @@ fn check_field(
             err(format!("{place}.path"), "a signature field path must end in `.signature`")
         }
         _ => {}
+    }
+    if let Some(n) = f.occurrence {
+        if n == 0 {
+            err(format!("{place}.occurrence"), "counts from 1 (the first occurrence of the label)");
+        }
+    }
+    if let Some(z) = f.zone {
+        let inside = z.iter().all(|v| (0.0..=1.0).contains(v));
+        if !inside || z[0] >= z[2] || z[1] >= z[3] {
+            err(format!("{place}.zone"), "must be [x0, y0, x1, y1] in fractions of the page, with x0 < x1 and y0 < y1");
+        }
+    }
+    if f.lines == Some(0) {
+        err(format!("{place}.lines"), "a value has at least one line");
+    }
+    if let Some(p) = &f.pattern {
+        if let Err(e) = regex::Regex::new(p) {
+            err(format!("{place}.pattern"), &format!("not a regular expression: {e}"));
+        }
+    }
+    if f.max_length == Some(0) {
+        err(format!("{place}.max_length"), "must be at least 1");
+    }
+    if f.value_type.is_composite() && (f.lines.is_some() || f.pattern.is_some()) && f.value_type != ValueType::Address {
+        err(format!("{place}.type"), "`lines` and `pattern` are for plain values, not composite types");
+    }
+    if f.direction != Direction::Auto && f.labels.is_empty() {
+        warn(format!("{place}.direction"), "a field without labels has no direction to look in".into());
     }
 }

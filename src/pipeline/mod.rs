@@ -13,8 +13,8 @@ pub mod compile;
 pub mod config;
 pub mod path;
 
-pub use compile::{Column, Document, Entry, Field, Pipeline, Table, Title};
-pub use config::{PipelineConfig, ValueType};
+pub use compile::{Choice, Column, Document, Entry, Field, Pipeline, Required, Spec, Table, Title};
+pub use config::{ChartUnit, Direction, PipelineConfig, ValueType};
 pub use path::FieldPath;
 
 use std::fmt;

@@ -41,7 +41,7 @@ mod identity;
 
 use crate::model::{FieldValue, Flag, FlagCode, PageInfo, PageStatus, RecordKind, RecordRef};
 use crate::normalize;
-use crate::pipeline::{Pipeline, ValueType};
+use crate::pipeline::{Pipeline, Required, ValueType};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeSet, HashSet};
 
@@ -148,7 +148,7 @@ fn missing_flags(input: &ChartInput, out: &mut Vec<Flag>) {
                 RecordKind::TableRow { .. } => None,
             })
         };
-        for f in doc.fields.iter().filter(|f| f.required) {
+        for f in doc.fields.iter().filter(|f| f.required.is_required()) {
             if f.path.is_repeated() {
                 for (index, page) in doc_records() {
                     let field = f.path.at(index);
@@ -156,6 +156,9 @@ fn missing_flags(input: &ChartInput, out: &mut Vec<Flag>) {
                 }
             } else if chart_fields.insert(f.path.to_string()) {
                 let first_page = doc_records().map(|(_, p)| p).min();
+                if first_page.is_none() && f.required == Required::WhenPresent {
+                    continue; // required of the pages of its type only, and there are none
+                }
                 let reason = match first_page {
                     Some(_) => "required field is missing".to_string(),
                     None => format!("required field is missing: the chart has no {} page", doc.doc_type.replace('_', " ")),

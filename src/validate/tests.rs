@@ -265,6 +265,28 @@ fn chart_without_face_sheet() {
 }
 
 #[test]
+fn required_when_present_is_not_asked_of_a_chart_without_its_page() {
+    let mut c = Chart::new();
+    c.doc(
+        "progress_note",
+        LABEL,
+        &[
+            ("encounters[].date", ValueType::Date, "11/02/1998"),
+            ("encounters[].provider", ValueType::ProviderName, "John R. Miller, MD"),
+            ("encounters[].signature", ValueType::Signature, "John R. Miller, MD 11/02/1998"),
+        ],
+    );
+    let text = crate::pipeline::DEFAULT_PIPELINE.replace("required = true\n", "required = \"when_present\"\n");
+    c.pipeline = Pipeline::parse(&text, "when_present.toml").unwrap();
+    check(&c, &[]);
+    // On a chart with the page, the field is asked for on it.
+    let mut c = good();
+    c.pipeline = Pipeline::parse(&text, "when_present.toml").unwrap();
+    c.remove("patient.sex");
+    check(&c, &["missing_field patient.sex @1"]);
+}
+
+#[test]
 fn empty_text_and_blank_raw_count_as_missing() {
     let mut c = good();
     for v in c.values.iter_mut().filter(|v| v.field == "patient.sex") {
