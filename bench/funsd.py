@@ -387,6 +387,20 @@ def value_diagnosis(kind, qa, rows, raw, got_ok_type):
     return reasons
 
 
+def primary(reasons, have_ocr):
+    """One reason per missed value, the first that applies of: label not
+    read, value not read, value failing its type, a wide gap, the value's
+    place, a label without ':', else label and value read but not paired."""
+    order = ["label not read by OCR", "label misread by OCR", "no OCR words in the answer's box",
+             "value found but fails its type", "wide gap between label and value (> 2.5 x text height)",
+             "value below label", "value above label", "value left of label",
+             "label printed without ':' or '#'", "answer read with OCR confidence < 50"]
+    for r in order:
+        if r in reasons:
+            return r
+    return "label and value read, not paired" if have_ocr else "value right of label (no --diagnose)"
+
+
 def wrong_diagnosis(raw, truths):
     """How a wrong value differs from the truth."""
     r = canon(raw or "")
@@ -441,6 +455,8 @@ def score(args):
     totals = Counter()
     reasons_missed = Counter()
     reasons_wrong = Counter()
+    primary_missed = Counter()
+    primary_wrong = Counter()
     title_reasons = Counter()
     ambiguous = 0
     details = []
@@ -498,24 +514,27 @@ def score(args):
                 ambiguous += 1
             if truths:
                 totals["expected"] += 1
+                if doc_type == kind:
+                    totals["expected on pages classified right"] += 1
                 if got is None:
                     outcome = "missing"
                     if doc_type != kind:
                         reasons_missed["page not classified as its kind"] += 1
+                        primary_missed["page not classified as its kind"] += 1
                     else:
                         rs = value_diagnosis(kind, with_answer[0], rows, raw, False)
                         for r in rs:
                             reasons_missed[r] += 1
-                        if raw is None and rows is not None and not any(
-                                r.startswith("label") or r.startswith("no OCR") for r in rs):
-                            reasons_missed["label read, value not taken"] += 1
+                        primary_missed[primary(rs, rows is not None)] += 1
                 else:
                     ok = any(same(f["type"], got, t, raw)[0] for t in truths)
                     if ok:
                         outcome = "right"
                     else:
                         outcome = "wrong"
-                        reasons_wrong[wrong_diagnosis(raw if raw is not None else flatten(got), truths)] += 1
+                        how = wrong_diagnosis(raw if raw is not None else flatten(got), truths)
+                        reasons_wrong[how] += 1
+                        primary_wrong[how] += 1
                         for r in value_diagnosis(kind, with_answer[0], rows, None, True):
                             if r.startswith("value ") or r.startswith("wide gap") or r == "multi-line value":
                                 reasons_wrong[r] += 1
@@ -530,6 +549,8 @@ def score(args):
                         totals["spurious values in accepted charts"] += 1
             fields[fname][outcome] += 1
             totals[outcome] += 1
+            if doc_type == kind and outcome == "right":
+                totals["right on pages classified right"] += 1
             if args.details and outcome in ("right", "wrong", "missing", "spurious"):
                 details.append({"image": name, "field": fname, "outcome": outcome,
                                 "expected": truths, "got": flatten(got), "raw": raw, "status": chart_status})
@@ -545,6 +566,11 @@ def score(args):
         "totals": dict(totals),
         "fields_read_right_pct": round(100 * totals["right"] / totals["expected"], 1) if totals["expected"] else None,
         "fields_with_several_questions": ambiguous,
+        "fields_read_right_on_classified_pages_pct": round(
+            100 * totals["right on pages classified right"] / totals["expected on pages classified right"], 1)
+            if totals["expected on pages classified right"] else None,
+        "primary_reason_missed": dict(primary_missed.most_common()),
+        "primary_reason_wrong": dict(primary_wrong.most_common()),
         "reasons_missed": dict(reasons_missed.most_common()),
         "reasons_wrong": dict(reasons_wrong.most_common()),
         "title_reasons": dict(title_reasons.most_common()),
@@ -577,6 +603,8 @@ def print_report(r, docs, kinds_seen):
           f"{t.get('spurious', 0):5d}")
     print(f"\nfields read right: {t.get('right', 0)} of {t.get('expected', 0)} expected values "
           f"= {r['fields_read_right_pct']} %")
+    print(f"fields read right on pages classified as their kind: {t.get('right on pages classified right', 0)} of "
+          f"{t.get('expected on pages classified right', 0)} = {r['fields_read_right_on_classified_pages_pct']} %")
     print(f"WRONG VALUES IN ACCEPTED CHARTS: {t.get('wrong values in accepted charts', 0)}"
           f"  (spurious values in accepted charts: {t.get('spurious values in accepted charts', 0)}; "
           f"values loaded on misclassified pages: {t.get('values loaded on misclassified pages', 0)}, "
@@ -584,11 +612,13 @@ def print_report(r, docs, kinds_seen):
     print(f"charts: accepted {t.get('charts accepted', 0)}, in review {t.get('charts review', 0)} "
           f"(of the declared kinds)")
     print(f"fields whose label occurs more than once on a page (any answer counts): {r['fields_with_several_questions']}")
-    for title, key_ in (("why expected values were missed", "reasons_missed"),
+    for title, key_ in (("missed values, one reason each", "primary_reason_missed"),
+                        ("wrong values, one reason each", "primary_reason_wrong"),
+                        ("why expected values were missed", "reasons_missed"),
                         ("how wrong values differ", "reasons_wrong"),
                         ("why pages of declared kinds were not classified", "title_reasons")):
         if r[key_]:
-            print(f"\n{title} (a field may have several)")
+            print(f"\n{title}" + ("" if key_.startswith("primary") or key_ == "title_reasons" else " (a value may have several)"))
             for k, v in r[key_].items():
                 print(f"  {k:55s} {v:4d}")
 
