@@ -593,13 +593,13 @@ def print_report(r, docs, kinds_seen):
     for k, v in sorted(r["classification"].items()):
         print(f"  {k:45s} {v:4d}")
     print("\nfields (expected = the annotation links an answer to the label)")
-    print(f"  {'field':42s} {'right':>5s} {'wrong':>5s} {'miss':>5s} {'spur':>5s} {'blank':>5s}")
+    print(f"  {'field':50s} {'right':>5s} {'wrong':>5s} {'miss':>5s} {'spur':>5s} {'blank':>5s}")
     for k, v in r["fields"].items():
         blank = v.get("blank, none loaded", 0) + v.get("absent, none loaded", 0)
-        print(f"  {k:42s} {v.get('right', 0):5d} {v.get('wrong', 0):5d} {v.get('missing', 0):5d} "
+        print(f"  {k:50s} {v.get('right', 0):5d} {v.get('wrong', 0):5d} {v.get('missing', 0):5d} "
               f"{v.get('spurious', 0):5d} {blank:5d}")
     t = r["totals"]
-    print(f"\n  {'all':42s} {t.get('right', 0):5d} {t.get('wrong', 0):5d} {t.get('missing', 0):5d} "
+    print(f"\n  {'all':50s} {t.get('right', 0):5d} {t.get('wrong', 0):5d} {t.get('missing', 0):5d} "
           f"{t.get('spurious', 0):5d}")
     print(f"\nfields read right: {t.get('right', 0)} of {t.get('expected', 0)} expected values "
           f"= {r['fields_read_right_pct']} %")
