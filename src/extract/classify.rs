@@ -131,8 +131,9 @@ fn find_title(rows: &[Row], title: &Title, limit: u32) -> Option<(TitleSpan, Sco
                     if tc.len() < 5 && !whole_chunk {
                         continue;
                     }
-                    // A label (`Medications:`) is not a title.
-                    if toks[e].text.ends_with(':') {
+                    // A label followed by its value (`Medications: none`) is
+                    // not a title; a title alone on its line may carry a colon.
+                    if toks[e].text.ends_with(':') && !alone {
                         continue;
                     }
                     let Some(exact) = matches(&text, tc) else { continue };

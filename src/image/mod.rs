@@ -19,6 +19,7 @@
 mod decode;
 pub mod prepare;
 pub mod rules;
+pub mod textsize;
 #[doc(hidden)]
 pub mod testpage;
 mod tiffdir;

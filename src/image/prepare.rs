@@ -94,6 +94,7 @@ pub struct Prepared {
 /// Deterministic; about 50–80 ms of one core for a 300-dpi letter page.
 pub fn prepare(page: GrayImage, dpi: u32) -> Prepared {
     let (page, dpi) = to_ocr_resolution(page, dpi.clamp(50, 1200));
+    let (page, dpi) = to_letter_size(page, dpi);
     let analysis = Analysis::new(&page, dpi);
     let ink_fraction = analysis.ink_fraction();
     let blank = analysis.blank();
@@ -142,6 +143,22 @@ pub fn prepare(page: GrayImage, dpi: u32) -> Prepared {
     // Last, on the upright page: broken table rules would be read as text.
     super::rules::erase_table_rules(&mut image, dpi);
     Prepared { image, dpi, rotation, skew_deg, ink_fraction, blank, contrast_stretched, specks_removed }
+}
+
+/// A page whose print is small in pixels (a ~90-dpi fax-quality scan, with
+/// or without a resolution tag) scaled up until its letters are the size
+/// Tesseract reads best ([`super::textsize`]); its resolution is then taken
+/// as [`MAX_OCR_DPI`], the resolution at which print has that size.
+/// Boxes are in the coordinates of the scaled page, as the review's crops,
+/// which prepare the page the same way, expect.
+pub fn to_letter_size(page: GrayImage, dpi: u32) -> (GrayImage, u32) {
+    let Some(px) = super::textsize::letter_height(&page, measure_levels(&page).threshold) else { return (page, dpi) };
+    let f = super::textsize::scale_factor(px, page.width(), page.height());
+    if f < 1.1 {
+        return (page, dpi);
+    }
+    let (w, h) = ((page.width() as f32 * f).round() as u32, (page.height() as f32 * f).round() as u32);
+    (super::resample(&page, w, h), MAX_OCR_DPI.max(dpi))
 }
 
 /// The page at no more than [`MAX_OCR_DPI`], and its resolution; the
