@@ -8,6 +8,8 @@
 mod review;
 #[path = "it/reliability.rs"]
 mod reliability;
+#[path = "it/forms.rs"]
+mod forms;
 
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};

@@ -120,8 +120,10 @@ fn find_title(rows: &[Row], title: &Title, limit: u32) -> Option<(TitleSpan, Sco
                     continue;
                 }
                 let mut text = String::new();
+                let mut key = String::new();
                 for e in s..ce {
                     text.push_str(&toks[e].canon);
+                    key.push_str(&toks[e].key);
                     if text.len() > tc.len() + tc.len() / 8 + 1 {
                         break;
                     }
@@ -136,7 +138,8 @@ fn find_title(rows: &[Row], title: &Title, limit: u32) -> Option<(TitleSpan, Sco
                     if toks[e].text.ends_with(':') && !alone {
                         continue;
                     }
-                    let Some(exact) = matches(&text, tc) else { continue };
+                    // `C0VER` for `COVER`: the confusions labels allow are exact too.
+                    let Some(exact) = matches(&text, tc).or_else(|| (key == title.key).then_some(true)) else { continue };
                     // A near reading only as a line (or a line's last phrase) of its own.
                     if !exact && !alone {
                         continue;

@@ -405,7 +405,8 @@ fn find_labels(page: &Page, entries: &[Entry], table_rows: &[bool]) -> Vec<Hit> 
             if let Some((entry, rank, end, strong, len)) = best {
                 let chunk_start = i == 0
                     || (toks[i].bbox.x as f32 - toks[i - 1].bbox.right() as f32) > 1.5 * page.unit
-                    || prev_end == Some(i);
+                    || prev_end == Some(i)
+                    || is_box_number(&toks[i - 1].text);
                 // A caption after its value (`$12.50 TOTAL`) ends its phrase instead.
                 let ends_chunk = end == toks.len()
                     || (toks[end].bbox.x as f32 - toks[end - 1].bbox.right() as f32) > 1.5 * page.unit;
@@ -432,6 +433,17 @@ fn find_labels(page: &Page, entries: &[Entry], table_rows: &[bool]) -> Vec<Hit> 
         hits.extend(row_hits);
     }
     hits
+}
+
+/// A form's box number before its caption: `2.`, `11a.`, `a.`, `(3)`.
+fn is_box_number(t: &str) -> bool {
+    let inner = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')).or_else(|| t.strip_suffix('.'));
+    inner.is_some_and(|x| {
+        let digits = x.chars().take_while(char::is_ascii_digit).count();
+        let rest = &x[digits..];
+        (1..=2).contains(&digits) && rest.len() <= 1 && rest.chars().all(|c| c.is_ascii_lowercase())
+            || digits == 0 && x.len() == 1 && x.chars().all(|c| c.is_ascii_lowercase())
+    })
 }
 
 /// The box of a hit's label.

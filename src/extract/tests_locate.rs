@@ -45,6 +45,13 @@ fn a_title_sharing_its_line_with_other_text_is_found() {
 }
 
 #[test]
+fn a_title_with_the_slips_labels_allow_is_exact() {
+    let p = pipeline(FAX);
+    let x = run_with(&p, &[(900, 100, "FAX C0VER SHEET"), (100, 300, "To: J. Smith"), (100, 400, "Please call back today")]);
+    assert_eq!(x.info.doc_type.as_deref(), Some("fax_cover"));
+}
+
+#[test]
 fn a_title_on_two_lines_is_found() {
     let p = pipeline(FAX);
     let x = run_with(&p, &[(900, 100, "FAX COVER"), (900, 135, "SHEET"), (100, 300, "To: J. Smith")]);
@@ -225,4 +232,23 @@ options = [{ value = "M", labels = ["M", "Male"] }, { value = "F", labels = ["F"
     decide_marks(&mut x, &[]);
     assert_eq!(get(&x, "patient.sex"), None);
     assert!(error(&x, "patient.sex").is_some());
+}
+
+#[test]
+fn numbered_captions_of_a_claim_form_are_labels() {
+    assert!(is_box_number("2.") && is_box_number("11a.") && is_box_number("a.") && is_box_number("(3)"));
+    assert!(!is_box_number("Dr.") && !is_box_number("123.") && !is_box_number("No."));
+    let p = pipeline(
+        r#"
+[[documents]]
+type = "claim"
+titles = ["HEALTH INSURANCE CLAIM FORM"]
+[[documents.fields]]
+path = "claim.account"
+labels = ["PATIENT'S ACCOUNT NO"]
+direction = "below"
+"#,
+    );
+    let x = run_with(&p, &[(900, 100, "HEALTH INSURANCE CLAIM FORM"), (100, 300, "26. PATIENT'S ACCOUNT NO."), (130, 340, "A-77812"), (100, 500, "Please keep this form for your records")]);
+    assert_eq!(get(&x, "claim.account").as_deref(), Some("A-77812"));
 }

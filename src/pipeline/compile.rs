@@ -59,6 +59,8 @@ pub struct Title {
     pub text: String,
     /// [`layout::canon`] of the text.
     pub canon: String,
+    /// [`layout::key`] of the text: letters and digits OCR confuses folded.
+    pub key: String,
     /// [`layout::canon`] of each of its words, to match a title set on two lines.
     pub words: Vec<String>,
 }
@@ -219,6 +221,7 @@ fn document(d: &DocumentConfig, header: &[Field]) -> Document {
             .map(|t| Title {
                 text: t.clone(),
                 canon: layout::canon(t),
+                key: layout::key(t),
                 words: t.split_whitespace().map(layout::canon).filter(|w| !w.is_empty()).collect(),
             })
             .collect(),
