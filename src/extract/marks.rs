@@ -43,35 +43,57 @@ impl MarkGroup {
     }
 }
 
-/// The two places a box may stand beside an option label of height `h`.
+/// The two places a box may stand beside an option label: left of it and
+/// right of it, each 2.5 label heights wide and 1.6 high.
 pub fn box_areas(label: BBox) -> [BBox; 2] {
-    let side = (label.h as f32 * 1.3).round() as u32;
-    let gap = (label.h as f32 * 0.15).round() as u32;
-    let y = (label.y as f32 + label.h as f32 / 2.0 - side as f32 / 2.0).max(0.0) as u32;
-    let left = BBox { x: label.x.saturating_sub(gap + side), y, w: side, h: side };
-    let right = BBox { x: label.right() + gap, y, w: side, h: side };
+    let h = label.h as f32;
+    let (w, tall, gap) = ((2.5 * h).round() as u32, (1.6 * h).round() as u32, (0.1 * h).round() as u32);
+    let y = (label.y as f32 + h / 2.0 - tall as f32 / 2.0).max(0.0) as u32;
+    let left = BBox { x: label.x.saturating_sub(gap + w), y, w: w.min(label.x.saturating_sub(gap)), h: tall };
+    let right = BBox { x: label.right() + gap, y, w, h: tall };
     [left, right]
 }
 
-/// Share of dark pixels in the middle half of a box (where marks fall and
-/// borders do not).
-pub fn inner_ink(crop: &GrayImage) -> f32 {
-    let (w, h) = crop.dimensions();
-    if w < 4 || h < 4 {
+/// The ink in the middle of the box found in a search area: the run of
+/// inked columns nearest the option's label (`label_on_right`: the area is
+/// left of the label), bounded by its inked rows, if it is about square;
+/// then the share of dark pixels in the middle half of it, where marks
+/// fall and an empty box's border does not. 0 when no box stands there.
+pub fn box_ink(area: &GrayImage, label_on_right: bool) -> f32 {
+    let (w, h) = area.dimensions();
+    if w < 6 || h < 6 {
         return 0.0;
     }
-    let (x0, x1, y0, y1) = (w / 4, w - w / 4, h / 4, h - h / 4);
-    let mut dark = 0u32;
-    let mut all = 0u32;
-    for y in y0..y1 {
-        for x in x0..x1 {
-            all += 1;
-            if crop.get_pixel(x, y).0[0] < 128 {
-                dark += 1;
-            }
+    let dark = |x: u32, y: u32| area.get_pixel(x, y).0[0] < 128;
+    let inked: Vec<bool> = (0..w).map(|x| (0..h).any(|y| dark(x, y))).collect();
+    // Runs of inked columns, a one-column gap bridged.
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for x in 0..w {
+        if !inked[x as usize] {
+            continue;
+        }
+        match runs.last_mut() {
+            Some((_, e)) if x <= *e + 2 => *e = x,
+            _ => runs.push((x, x)),
         }
     }
-    dark as f32 / all.max(1) as f32
+    let Some(&(x0, x1)) = (if label_on_right { runs.last() } else { runs.first() }) else { return 0.0 };
+    let rows: Vec<u32> = (0..h).filter(|&y| (x0..=x1).any(|x| dark(x, y))).collect();
+    let (Some(&y0), Some(&y1)) = (rows.first(), rows.last()) else { return 0.0 };
+    let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
+    if bw < 6 || bh < 6 || bw > 2 * bh || bh > 2 * bw {
+        return 0.0; // a letter, a rule or a word: not a box
+    }
+    let (ix0, ix1, iy0, iy1) = (x0 + bw / 4, x1 + 1 - bw / 4, y0 + bh / 4, y1 + 1 - bh / 4);
+    let mut n = 0u32;
+    let mut all = 0u32;
+    for y in iy0..iy1 {
+        for x in ix0..ix1 {
+            all += 1;
+            n += u32::from(dark(x, y));
+        }
+    }
+    n as f32 / all.max(1) as f32
 }
 
 /// Ink under which a box is empty.
@@ -91,7 +113,11 @@ pub fn decide(group: &MarkGroup, crops: &[GrayImage]) -> FieldValue {
         .options
         .iter()
         .enumerate()
-        .map(|(i, _)| crops.iter().skip(2 * i).take(2).map(inner_ink).fold(0.0, f32::max))
+        .map(|(i, _)| {
+            let left = crops.get(2 * i).map_or(0.0, |c| box_ink(c, true));
+            let right = crops.get(2 * i + 1).map_or(0.0, |c| box_ink(c, false));
+            left.max(right)
+        })
         .collect();
     let top = scores.iter().copied().fold(0.0, f32::max);
     let marked: Vec<usize> = if group.multiple {
@@ -208,7 +234,29 @@ mod tests {
     #[test]
     fn box_areas_stand_beside_the_label() {
         let [l, r] = box_areas(BBox { x: 300, y: 100, w: 30, h: 30 });
-        assert!(l.right() <= 300 && l.w == 39 && l.h == 39);
+        assert!(l.right() <= 300 && l.w == 75 && l.h == 48);
         assert!(r.x >= 330);
+    }
+
+    #[test]
+    fn the_box_is_found_in_its_area_wherever_it_stands() {
+        // An area wider than the box, the box off-centre, a stray letter far from the label.
+        for (marked, want) in [(false, 0.0), (true, 0.1)] {
+            let mut area = GrayImage::from_pixel(90, 50, image::Luma([255]));
+            image::imageops::overlay(&mut area, &check_box(marked), 44, 5);
+            for y in 20..30 {
+                area.put_pixel(3, y, image::Luma([0]));
+            }
+            let ink = box_ink(&area, true);
+            assert!(if marked { ink > want } else { ink == want }, "marked {marked}: {ink}");
+        }
+        // Nothing box-shaped: no ink counted.
+        let mut word = GrayImage::from_pixel(90, 50, image::Luma([255]));
+        for x in 10..80 {
+            for y in 20..26 {
+                word.put_pixel(x, y, image::Luma([0]));
+            }
+        }
+        assert_eq!(box_ink(&word, true), 0.0);
     }
 }

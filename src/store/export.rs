@@ -138,9 +138,16 @@ fn shaped(shape: &Shape, value: Option<&Json>) -> Node {
     }
 }
 
+/// The members of an object in the spec's order. The stored document has
+/// every key its pipeline declares (`extract::document`): a key of the spec
+/// that it lacks belongs to no field of that pipeline and is left out, so a
+/// claim-form pipeline exports claims, not empty encounters.
 fn members(fields: &[(&str, Shape)], obj: Option<&Map<String, Json>>, skip: &[&str]) -> Vec<(String, Node)> {
-    let mut out: Vec<(String, Node)> =
-        fields.iter().map(|(k, s)| (k.to_string(), shaped(s, obj.and_then(|o| o.get(*k))))).collect();
+    let mut out: Vec<(String, Node)> = fields
+        .iter()
+        .filter(|(k, _)| obj.is_none_or(|o| o.contains_key(*k)))
+        .map(|(k, s)| (k.to_string(), shaped(s, obj.and_then(|o| o.get(*k)))))
+        .collect();
     for (k, v) in obj.into_iter().flatten() {
         if !fields.iter().any(|(f, _)| f == k) && !skip.contains(&k.as_str()) {
             out.push((k.clone(), Node::Raw(v.clone())));
