@@ -46,6 +46,7 @@ pub fn create_private(path: &Path) -> io::Result<File> {
 }
 
 /// The spec's export document: every key in order, with its default.
+#[derive(Clone, Copy)]
 enum Shape {
     /// A scalar; absent is `null`.
     Leaf,
@@ -138,16 +139,9 @@ fn shaped(shape: &Shape, value: Option<&Json>) -> Node {
     }
 }
 
-/// The members of an object in the spec's order. The stored document has
-/// every key its pipeline declares (`extract::document`): a key of the spec
-/// that it lacks belongs to no field of that pipeline and is left out, so a
-/// claim-form pipeline exports claims, not empty encounters.
 fn members(fields: &[(&str, Shape)], obj: Option<&Map<String, Json>>, skip: &[&str]) -> Vec<(String, Node)> {
-    let mut out: Vec<(String, Node)> = fields
-        .iter()
-        .filter(|(k, _)| obj.is_none_or(|o| o.contains_key(*k)))
-        .map(|(k, s)| (k.to_string(), shaped(s, obj.and_then(|o| o.get(*k)))))
-        .collect();
+    let mut out: Vec<(String, Node)> =
+        fields.iter().map(|(k, s)| (k.to_string(), shaped(s, obj.and_then(|o| o.get(*k))))).collect();
     for (k, v) in obj.into_iter().flatten() {
         if !fields.iter().any(|(f, _)| f == k) && !skip.contains(&k.as_str()) {
             out.push((k.clone(), Node::Raw(v.clone())));
@@ -183,7 +177,17 @@ impl Exported {
             ("status".to_string(), Node::Raw(Json::from(self.status.as_str()))),
             ("flags".to_string(), Node::List(self.flags.iter().map(flag_node).collect())),
         ];
-        fields.extend(members(DOCUMENT, self.document.as_object(), &EXPORT_KEYS[..3]));
+        // The stored document has every key its pipeline declares
+        // (`extract::document`). A part of the spec it lacks at the top
+        // (`encounters`, `coverage`) belongs to no field of that pipeline
+        // and is left out: a claim-form pipeline exports claims, not empty
+        // encounters. A document that holds nothing at all gets the spec's shape.
+        let doc = self.document.as_object();
+        let spec: Vec<(&str, Shape)> = match doc {
+            Some(d) if !d.is_empty() => DOCUMENT.iter().filter(|(k, _)| d.contains_key(*k)).cloned().collect(),
+            _ => DOCUMENT.to_vec(),
+        };
+        fields.extend(members(&spec, doc, &EXPORT_KEYS[..3]));
         Node::Obj(fields)
     }
 }

@@ -78,9 +78,15 @@ fn chart(id: &str, hash: &str) -> ChartResult {
         pages: vec![page(1, PageStatus::Read), page(2, PageStatus::Read), page(3, PageStatus::Blank)],
         values,
         flags: vec![],
+        // As the default pipeline's document builder leaves it: every part
+        // of the spec present, some of it empty.
         document: json!({
             "patient": {"family": "Thompson", "given": "Margaret A", "mrn": "00482913", "dob": "1952-03-14"},
-            "encounters": [{"date": "1998-11-02", "vitals": {"pulse": 76, "temp_f": 98.4}}]
+            "allergies": [],
+            "coverage": {},
+            "encounters": [{"date": "1998-11-02", "vitals": {"pulse": 76, "temp_f": 98.4}}],
+            "medications": [],
+            "immunizations": []
         }),
         errors: vec![],
     }
@@ -391,6 +397,21 @@ fn export_lines(store: &Store) -> Vec<serde_json::Value> {
     let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(n as usize, lines.len());
     lines
+}
+
+#[test]
+fn export_leaves_out_the_parts_of_the_spec_a_pipeline_does_not_declare() {
+    let db = db();
+    let mut claim = chart("claim", "h1");
+    claim.document = json!({"claim": {"total_charge": "125.00"}, "patient": {"family": "Roe"}});
+    db.store.load_chart(db.batch, &claim, PIPELINE).unwrap();
+    let lines = export_lines(&db.store);
+    let doc = &lines[0];
+    assert_eq!(doc["claim"]["total_charge"], "125.00");
+    assert_eq!(doc["patient"]["family"], "Roe");
+    for part in ["allergies", "coverage", "encounters", "medications", "immunizations"] {
+        assert!(doc.get(part).is_none(), "{part} in {doc}");
+    }
 }
 
 #[test]

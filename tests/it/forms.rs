@@ -116,8 +116,10 @@ fn an_intake_form_reads_its_check_boxes_captions_and_lines() {
             doc["visit"]["reason"], "persistent cough for six weeks with a mild fever at night",
             "{id}: a value over two lines: {doc}"
         );
-        // Only the pipeline's own keys: no patient.dob, encounters or NPIs of the default pipeline.
-        assert!(doc.get("encounters").is_none() && doc["patient"].get("dob").is_none(), "{id}: {doc}");
+        // The pipeline's own parts: no encounters, coverage or immunizations of the default pipeline.
+        for part in ["encounters", "coverage", "immunizations", "medications", "allergies"] {
+            assert!(doc.get(part).is_none(), "{id}: {part} in {doc}");
+        }
     }
 }
 
