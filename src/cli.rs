@@ -292,10 +292,13 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         Command::Inspect { file, page, pipeline } => {
             let pipeline = load_pipeline(pipeline.as_deref())?;
             let (rows, x) = run::inspect_page(&pipeline, &file, page.max(1) - 1)?;
+            use std::fmt::Write as _;
+            let mut out = String::new();
             for r in rows {
-                println!("{r}");
+                let _ = writeln!(out, "{r}");
             }
-            println!(
+            let _ = writeln!(
+                out,
                 "\npage {}: {} (rotation {}°, skew {:.2}°, {} words, mean confidence {:.0})",
                 page,
                 x.info.doc_type.as_deref().unwrap_or(x.info.status.as_str()),
@@ -304,16 +307,22 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 x.info.words,
                 x.info.mean_conf
             );
-            let show = |label: &str, vals: &[crate::model::FieldValue]| {
+            let mut show = |label: &str, vals: &[crate::model::FieldValue]| {
                 for v in vals {
                     let value = v.value.as_ref().map_or_else(|| format!("ERROR {}", v.error.as_deref().unwrap_or("")), |v| v.to_string());
-                    println!("{label} {:<34} {:<30} conf {:>3.0}  raw {:?}", v.path, value, v.prov.conf, v.raw);
+                    let _ = writeln!(out, "{label} {:<34} {:<30} conf {:>3.0}  raw {:?}", v.path, value, v.prov.conf, v.raw);
                 }
             };
             show("header", &x.header);
             show("field ", &x.fields);
             for (t, row) in &x.rows {
                 show(&format!("table{t}"), row);
+            }
+            // `inspect FILE | head`: a reader that stops early is not an error.
+            use std::io::Write as _;
+            match std::io::stdout().lock().write_all(out.as_bytes()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+                _ => {}
             }
             Ok(ExitCode::SUCCESS)
         }
