@@ -469,7 +469,7 @@ fn value_tokens<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, entry: &Entry, used:
         Direction::Auto => {
             let right = right_of(page, hits, h, kind, false);
             if kind == ValueType::Diagnoses {
-                return diagnosis_lines(page, hits, h, right, used);
+                return diagnosis_lines(page, h, right, used);
             }
             if right.is_empty() {
                 below(page, hits, h, used)
@@ -525,8 +525,7 @@ fn right_of<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, kind: ValueType, wide: b
 }
 
 /// Code lines continuing below a diagnosis label.
-fn diagnosis_lines<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, right: Vec<&'a Token>, used: &[Vec<bool>]) -> Vec<&'a Token> {
-    let _ = hits;
+fn diagnosis_lines<'a>(page: &Page<'a>, h: &Hit, right: Vec<&'a Token>, used: &[Vec<bool>]) -> Vec<&'a Token> {
     let row = &page.rows[h.row];
     let x_start = label_box(page, h).x as f32 - 1.0 * page.unit;
     let mut lines: Vec<Vec<&Token>> = Vec::new();
@@ -584,40 +583,29 @@ fn row_words<'a>(page: &Page<'a>, ri: usize, x_start: f32, x_end: f32, used: &[V
 
 /// Boxed form: the value stands below the label.
 fn below<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, used: &[Vec<bool>]) -> Vec<&'a Token> {
-    let row = &page.rows[h.row];
-    let lb = label_box(page, h);
-    let x_end = next_label_x(page, hits, h).unwrap_or(page.width as f32);
-    let x_start = lb.x as f32 - 1.0 * page.unit;
-    for ri in h.row + 1..page.rows.len().min(h.row + 3) {
-        let r = &page.rows[ri];
-        if r.bbox.y as f32 - row.bbox.bottom() as f32 > 3.0 * page.unit {
-            break;
-        }
-        match row_words(page, ri, x_start, x_end, used) {
-            None => return Vec::new(), // another label stands below
-            Some(toks) if !toks.is_empty() => return toks,
-            Some(_) => {}
-        }
-    }
-    Vec::new()
+    stacked(page, hits, h, used, h.row + 1..page.rows.len().min(h.row + 3))
 }
 
 /// A value printed above its label (a signature over its line's caption).
 fn above<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, used: &[Vec<bool>]) -> Vec<&'a Token> {
+    stacked(page, hits, h, used, (h.row.saturating_sub(2)..h.row).rev())
+}
+
+/// The first row of `rows` (nearest the label first) with words under or
+/// over the label, within three letter heights of it; nothing when a label
+/// or the title stands there first.
+fn stacked<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, used: &[Vec<bool>], rows: impl Iterator<Item = usize>) -> Vec<&'a Token> {
     let row = &page.rows[h.row];
-    let lb = label_box(page, h);
     let x_end = next_label_x(page, hits, h).unwrap_or(page.width as f32);
-    let x_start = lb.x as f32 - 1.0 * page.unit;
-    for ri in (h.row.saturating_sub(2)..h.row).rev() {
+    let x_start = label_box(page, h).x as f32 - 1.0 * page.unit;
+    for ri in rows {
         let r = &page.rows[ri];
-        if row.bbox.y as f32 - r.bbox.bottom() as f32 > 3.0 * page.unit {
-            break;
-        }
-        if page.is_title_row(ri) {
+        let gap = if ri > h.row { r.bbox.y as f32 - row.bbox.bottom() as f32 } else { row.bbox.y as f32 - r.bbox.bottom() as f32 };
+        if gap > 3.0 * page.unit || page.is_title_row(ri) {
             break;
         }
         match row_words(page, ri, x_start, x_end, used) {
-            None => return Vec::new(),
+            None => return Vec::new(), // another label stands there
             Some(toks) if !toks.is_empty() => return toks,
             Some(_) => {}
         }
@@ -789,14 +777,14 @@ pub fn decide_marks(x: &mut PageExtract, crops: &[image::GrayImage]) {
     let mut at = 0;
     for g in std::mem::take(&mut x.marks) {
         let n = g.regions().len();
-        let mut v = match crops.get(at..at + n) {
+        let v = match crops.get(at..at + n) {
             Some(c) => marks::decide(&g, c),
-            None => marks::decide(&g, &[]),
+            None => FieldValue {
+                value: None,
+                error: Some("the option group's boxes could not be looked at".to_string()),
+                ..marks::decide(&g, &[])
+            },
         };
-        if crops.get(at..at + n).is_none() {
-            v.error = Some("the option group's boxes could not be looked at".to_string());
-            v.value = None;
-        }
         at += n;
         x.fields.push(v);
     }

@@ -6,6 +6,7 @@
 
 use super::path::{is_ident, FieldPath};
 use super::PipelineError;
+use crate::extract::layout::{canon, key};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -361,11 +362,12 @@ impl PipelineConfig {
             }
             for (t, title) in doc.titles.iter().enumerate() {
                 let tplace = format!("{place}.titles[{t}]");
-                if title.trim().is_empty() || crate::extract::layout::canon(title).is_empty() {
+                let c = canon(title);
+                if c.is_empty() {
                     err(tplace, "empty title (it needs letters or digits)");
-                } else if !titles.insert(crate::extract::layout::canon(title)) {
+                } else if !titles.insert(c.clone()) {
                     err(tplace, "title used by another document type");
-                } else if crate::extract::layout::canon(title).len() < 3 {
+                } else if c.len() < 3 {
                     warn(tplace, "a title of one or two letters is only found when it stands alone on its line".into());
                 }
             }
@@ -374,14 +376,14 @@ impl PipelineConfig {
             }
             for (key, list) in [("keywords", &doc.keywords), ("any_keywords", &doc.any_keywords), ("not_keywords", &doc.not_keywords)] {
                 for (k, w) in list.iter().enumerate() {
-                    if crate::extract::layout::canon(w).is_empty() {
+                    if canon(w).is_empty() {
                         err(format!("{place}.{key}[{k}]"), "empty keyword (it needs letters or digits)");
                     }
                 }
             }
             for (k, w) in doc.keywords.iter().chain(&doc.any_keywords).enumerate() {
-                let c = crate::extract::layout::canon(w);
-                if !c.is_empty() && doc.not_keywords.iter().any(|n| crate::extract::layout::canon(n) == c) {
+                let c = canon(w);
+                if !c.is_empty() && doc.not_keywords.iter().any(|n| canon(n) == c) {
                     warn(format!("{place}.not_keywords"), format!("keyword {k} is also excluded: no page can match"));
                 }
             }
@@ -411,7 +413,7 @@ impl PipelineConfig {
                     if !keys.insert(col.key.clone()) {
                         err(format!("{cplace}.key"), "column key declared twice");
                     }
-                    if col.headers.is_empty() || col.headers.iter().any(|h| crate::extract::layout::key(h).is_empty()) {
+                    if col.headers.is_empty() || col.headers.iter().any(|h| key(h).is_empty()) {
                         err(format!("{cplace}.headers"), "needs at least one header with letters or digits");
                     }
                     if col.value_type.is_composite() {
@@ -443,7 +445,7 @@ fn check_field(
         err(format!("{place}.labels"), "at least one label is needed (or a `pattern` for a value without a label)");
     }
     for (l, label) in f.labels.iter().enumerate() {
-        if crate::extract::layout::key(label).is_empty() {
+        if key(label).is_empty() {
             err(format!("{place}.labels[{l}]"), "empty label (it needs letters or digits)");
         }
     }
