@@ -52,6 +52,20 @@ pub struct Word {
     pub block: u32,
     pub par: u32,
     pub line: u32,
+    /// Other characters the recogniser saw at places of the word, when
+    /// they were asked for (second reads of a value's box; `ocr::hocr`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alts: Vec<Alt>,
+}
+
+/// A character the recogniser also saw at one place of a word.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Alt {
+    /// The place in the word's text, in characters.
+    pub at: u32,
+    pub ch: char,
+    /// The recogniser's confidence in it, 0–100.
+    pub conf: f32,
 }
 
 /// The OCR result of one page.
@@ -109,6 +123,15 @@ pub struct Read {
     /// Mean confidence of its words, 0–100.
     pub conf: f32,
     pub outcome: ReadOutcome,
+    /// The engine's own best text, when the value's grammar chose another
+    /// of the characters the engine offered (`text` is then the choice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_text: Option<String>,
+    /// The engine's confidence in its strongest alternative character that
+    /// would make this read another valid value; absent when it offered
+    /// none (or was not asked: the page's read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rival: Option<f32>,
 }
 
 /// How a value was read.

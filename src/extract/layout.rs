@@ -160,7 +160,7 @@ mod tests {
     use super::*;
 
     fn w(text: &str, x: u32, y: u32) -> Word {
-        Word { text: text.into(), bbox: BBox { x, y, w: 10 * text.len() as u32, h: 20 }, conf: 90.0, block: 1, par: 1, line: 1 }
+        Word { text: text.into(), bbox: BBox { x, y, w: 10 * text.len() as u32, h: 20 }, conf: 90.0, block: 1, par: 1, line: 1, alts: Vec::new() }
     }
 
     #[test]

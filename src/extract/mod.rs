@@ -1066,7 +1066,7 @@ mod tests_support {
             let mut cx = *x;
             for w in text.split(' ').filter(|w| !w.is_empty()) {
                 let width = 12 * w.chars().count() as u32;
-                words.push(Word { text: w.into(), bbox: BBox { x: cx, y: *y, w: width, h: 30 }, conf: 92.0, block: 1, par: 1, line: 1 });
+                words.push(Word { text: w.into(), bbox: BBox { x: cx, y: *y, w: width, h: 30 }, conf: 92.0, block: 1, par: 1, line: 1, alts: Vec::new() });
                 cx += width + 12;
             }
         }

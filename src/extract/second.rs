@@ -23,7 +23,7 @@
 //! ([`crate::model::Read`]) with its outcome.
 
 use super::PageExtract;
-use crate::model::{BBox, FieldValue, Read, ReadHow, ReadOutcome, Value};
+use crate::model::{Alt, BBox, FieldValue, Read, ReadHow, ReadOutcome, Value};
 use crate::normalize::{self, Normalized};
 use crate::ocr::Layout;
 use crate::pipeline::ValueType;
@@ -65,6 +65,9 @@ pub struct Reading {
     pub how: ReadHow,
     pub text: String,
     pub conf: f32,
+    /// Other characters the engine saw at places of `text` (by character
+    /// index), when it was asked for them.
+    pub alts: Vec<Alt>,
 }
 
 /// Types whose grammar does not rule out the usual misreadings (a digit for
@@ -217,16 +220,83 @@ fn target_key(t: Target) -> (usize, usize, usize) {
     }
 }
 
+/// Types whose grammar may choose among the characters the engine offered
+/// when its best reading fails: digit strings, codes, dates and marks,
+/// where a confusion (`O` for `0`, `7` for `/`) breaks the value's shape.
+/// Not an NPI: its check digit would then repair a value, and hide a real
+/// defect. Not free text, names or identifiers: any reading passes them.
+fn grammar_picks(kind: ValueType) -> bool {
+    use ValueType::*;
+    matches!(
+        kind,
+        Phone | Zip | Integer | Decimal | Cvx | BloodPressure | Money | Percent | Time | Date | BirthDate | MonthYear | Sex | State | Diagnoses
+    )
+}
+
+/// Alternatives worth trying, the most confident first.
+const PICK_CONF: f32 = 5.0;
+const PICK_PLACES: usize = 4;
+
+/// A reading with some of its characters replaced by alternatives.
+fn substitute(text: &str, subs: &[&Alt]) -> String {
+    text.chars()
+        .enumerate()
+        .map(|(i, c)| subs.iter().find(|a| a.at as usize == i).map_or(c, |a| a.ch))
+        .collect()
+}
+
+/// When a reading fails its type: the first text, among those the
+/// engine's own alternatives make (one place changed, then two), that
+/// passes it.
+fn grammar_pick(kind: ValueType, r: &Reading, ctx: &normalize::Context) -> Option<(String, Vec<Value>)> {
+    if !grammar_picks(kind) {
+        return None;
+    }
+    let mut alts: Vec<&Alt> = r.alts.iter().filter(|a| a.conf >= PICK_CONF).collect();
+    alts.sort_by(|a, b| b.conf.total_cmp(&a.conf));
+    alts.truncate(PICK_PLACES * 2);
+    let mut tries: Vec<Vec<&Alt>> = alts.iter().map(|a| vec![*a]).collect();
+    for (i, a) in alts.iter().enumerate() {
+        for b in &alts[i + 1..] {
+            if a.at != b.at {
+                tries.push(vec![*a, *b]);
+            }
+        }
+    }
+    tries.into_iter().find_map(|subs| {
+        let text = substitute(&r.text, &subs);
+        outcome_values(kind, &text, ctx).map(|v| (text, v))
+    })
+}
+
+/// The confidence of the engine's strongest alternative that would make
+/// the reading another value that also passes its type: how close the
+/// engine itself came to reading something else.
+fn rival(kind: ValueType, text: &str, alts: &[Alt], values: &[Value], ctx: &normalize::Context) -> Option<f32> {
+    alts.iter()
+        .filter(|a| text.chars().nth(a.at as usize).is_some())
+        .filter(|a| outcome_values(kind, &substitute(text, &[a]), ctx).is_some_and(|v| !same_values(&v, values)))
+        .map(|a| a.conf)
+        .max_by(f32::total_cmp)
+}
+
 /// The values of one read group once its second readings are known.
 fn decide(first: &FieldValue, second: &[Reading], ctx: &normalize::Context) -> Vec<FieldValue> {
     let kind = first.kind;
     let mut reads: Vec<(Read, Option<Vec<Value>>)> = Vec::with_capacity(second.len() + 1);
-    let page = Read { how: ReadHow::Page, text: first.raw.clone(), conf: first.prov.conf, outcome: ReadOutcome::Fails };
+    let page = Read { how: ReadHow::Page, text: first.raw.clone(), conf: first.prov.conf, outcome: ReadOutcome::Fails, engine_text: None, rival: None };
     let page_values = outcome_values(kind, &first.raw, ctx);
     reads.push((page, page_values));
     for r in second {
-        let values = outcome_values(kind, &r.text, ctx);
-        reads.push((Read { how: r.how, text: r.text.clone(), conf: r.conf, outcome: ReadOutcome::Fails }, values));
+        let (text, values, engine_text) = match outcome_values(kind, &r.text, ctx) {
+            Some(v) => (r.text.clone(), Some(v), None),
+            None => match grammar_pick(kind, r, ctx) {
+                Some((text, v)) => (text, Some(v), Some(r.text.clone())),
+                None => (r.text.clone(), None, None),
+            },
+        };
+        let rival = values.as_deref().and_then(|v| rival(kind, &text, &r.alts, v, ctx));
+        reads.push((Read { how: r.how, text, conf: r.conf, outcome: ReadOutcome::Fails, engine_text, rival }, values));
     }
 
     // The value chosen: the index of its read and the confidence it carries.
@@ -305,7 +375,7 @@ mod tests {
     }
 
     fn reading(text: &str, conf: f32) -> Reading {
-        Reading { how: ReadHow::Region, text: text.into(), conf }
+        Reading { how: ReadHow::Region, text: text.into(), conf, alts: Vec::new() }
     }
 
     fn run(fields: Vec<FieldValue>, readings: &[Reading]) -> PageExtract {
@@ -371,6 +441,46 @@ mod tests {
         let paths: Vec<&str> = x.fields.iter().map(|v| v.path.as_str()).collect();
         assert_eq!(paths, ["encounters[].date", "patient.family", "patient.given", "encounters[].npi"]);
         assert!(x.fields[1].prov.conf >= 94.0 && x.fields[2].prov.conf >= 94.0);
+    }
+
+    fn reading_with(text: &str, conf: f32, alts: &[(u32, char, f32)]) -> Reading {
+        Reading { alts: alts.iter().map(|&(at, ch, conf)| Alt { at, ch, conf }).collect(), ..reading(text, conf) }
+    }
+
+    #[test]
+    fn a_grammar_chooses_among_the_characters_the_engine_offered() {
+        // `/` read as `7` in both reads; the region read's engine also saw `/`.
+        let x = run(
+            value("encounters[].vitals.bp", ValueType::BloodPressure, "133773", 40.0),
+            &[reading_with("133773", 93.0, &[(3, '/', 31.0), (1, '8', 2.0)])],
+        );
+        let v = &x.fields[0];
+        assert_eq!(text(v).as_deref(), Some("133/73"));
+        let read = &v.prov.reads[1];
+        assert_eq!(read.text, "133/73");
+        assert_eq!(read.engine_text.as_deref(), Some("133773"), "the engine's own text stays in the provenance");
+    }
+
+    #[test]
+    fn no_character_is_invented_and_no_check_digit_repairs() {
+        // Nothing offered: the failed reading stays failed.
+        let x = run(value("encounters[].vitals.bp", ValueType::BloodPressure, "133773", 40.0), &[reading("133773", 93.0)]);
+        assert!(x.fields[0].error.is_some());
+        // An NPI whose check digit fails is not mended from the alternatives.
+        let x = run(value("encounters[].npi", ValueType::Npi, "1234567890", 40.0), &[reading_with("1234567890", 93.0, &[(9, '3', 40.0)])]);
+        assert!(x.fields[0].prov.reads.iter().all(|r| r.engine_text.is_none()));
+    }
+
+    #[test]
+    fn an_alternative_that_makes_another_valid_value_is_a_rival() {
+        let x = run(
+            value("immunizations[].lot", ValueType::Lot, "YOO41EV", 88.0),
+            &[reading_with("YOO41EV", 88.0, &[(1, '0', 27.0), (6, 'é', 50.0)])],
+        );
+        let v = &x.fields[0];
+        assert_eq!(v.prov.reads[1].outcome, ReadOutcome::Agrees);
+        assert_eq!(v.prov.reads[1].rival, Some(27.0), "`é` makes no valid lot; `0` does");
+        assert!(crate::calibrate::evidence(v).contested());
     }
 
     #[test]

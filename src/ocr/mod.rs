@@ -18,6 +18,7 @@
 //! The [`Ocr`] trait lets later stages be unit-tested with a fake engine;
 //! end-to-end tests always use the real one.
 
+pub mod hocr;
 pub mod orient;
 pub mod reread;
 
@@ -212,14 +213,40 @@ impl Ocr for TesseractEngine {
         api.set_image(region.as_raw(), w as i32, h as i32, 1, w as i32)
             .map_err(|e| OcrError::Recognize(format!("{e:?}")))?;
         api.set_source_resolution(dpi.clamp(70, 1200) as i32);
-        api.recognize().map_err(|_| OcrError::Recognize("recognition of a region failed".into()))?;
-        let words = words_read(&mut api)?;
+        // The recogniser's other characters at each place, for the
+        // value's grammar to choose among and to tell a sure read from one
+        // the engine itself found close (`hocr`). Only for regions: a box
+        // is small, and a page's read does not need them.
+        let choices = set_choice_mode(&mut api, true);
+        let recognised = api.recognize().map_err(|_| OcrError::Recognize("recognition of a region failed".into()));
+        let words = recognised.and_then(|()| {
+            let mut words = words_read(&mut api)?;
+            if choices {
+                if let Ok(h) = api.get_hocr_text(0) {
+                    hocr::attach(&mut words, &h.as_ref().to_string_lossy());
+                }
+            }
+            Ok(words)
+        });
+        if choices {
+            set_choice_mode(&mut api, false);
+        }
+        let words = words?;
         api.set_page_seg_mode(PageSegMode::PsmAuto.as_tess_page_seg_mode());
         if api.set_image(&[255], 1, 1, 1, 1).is_ok() {
             self.api = Some(api);
         }
         Ok(words)
     }
+}
+
+/// Ask the recogniser to keep (or stop keeping) its other choices of each
+/// symbol (`lstm_choice_mode=2`). Whether the setting took.
+fn set_choice_mode(api: &mut TessBaseApi, on: bool) -> bool {
+    let (Ok(name), Ok(value)) = (CString::new("lstm_choice_mode"), CString::new(if on { "2" } else { "0" })) else {
+        return false;
+    };
+    api.set_variable(&name, &value).is_ok()
 }
 
 /// The words of the last recognition, from Tesseract's TSV output.
@@ -295,6 +322,7 @@ pub fn parse_tsv(tsv: &str) -> Vec<Word> {
             block: num(2),
             par: num(3),
             line: num(4),
+            alts: Vec::new(),
         });
     }
     words

@@ -116,7 +116,7 @@ mod tests {
             let upright = image.get_pixel(0, 0).0[0] == 0;
             let (text, conf) = if upright { ("Medication", 92.0) } else { ("~.", 20.0) };
             let words = (0..20)
-                .map(|i| Word { text: text.into(), bbox: BBox { x: 0, y: i * 10, w: 50, h: 8 }, conf, block: 1, par: 1, line: i })
+                .map(|i| Word { text: text.into(), bbox: BBox { x: 0, y: i * 10, w: 50, h: 8 }, conf, block: 1, par: 1, line: i, alts: Vec::new() })
                 .collect();
             let page = OcrPage { width: image.width(), height: image.height(), dpi, words };
             let kept = match keep(&page) {

@@ -14,7 +14,7 @@
 
 use super::{Ocr, OcrError};
 use crate::extract::second::{Reading, Request};
-use crate::model::{ReadHow, Word};
+use crate::model::{Alt, ReadHow, Word};
 use image::GrayImage;
 
 /// Read each request's box (`regions[i]` for `requests[i]`). `settled` is
@@ -49,16 +49,22 @@ fn reading(how: ReadHow, words: &[Word]) -> Reading {
     let end = words.iter().rposition(|w| !is_mark(w)).map_or(start, |e| e + 1);
     let words = &words[start..end.max(start)];
     let mut text = String::new();
+    let mut alts = Vec::new();
+    let mut chars = 0u32;
     let mut prev: Option<&Word> = None;
     for w in words {
         if let Some(p) = prev {
             text.push(if (p.block, p.par, p.line) != (w.block, w.par, w.line) { '\n' } else { ' ' });
+            chars += 1;
         }
+        // The word's alternatives, placed in the reading's text.
+        alts.extend(w.alts.iter().map(|a| Alt { at: chars + a.at, ..*a }));
         text.push_str(&w.text);
+        chars += w.text.chars().count() as u32;
         prev = Some(w);
     }
     let conf = if words.is_empty() { 0.0 } else { words.iter().map(|w| w.conf).sum::<f32>() / words.len() as f32 };
-    Reading { how, text, conf }
+    Reading { how, text, conf, alts }
 }
 
 /// Share of dark pixels across a box's row (or column) that makes it a rule.
@@ -98,7 +104,7 @@ mod tests {
     use crate::model::BBox;
 
     fn word(text: &str, line: u32, conf: f32) -> Word {
-        Word { text: text.into(), bbox: BBox::default(), conf, block: 1, par: 1, line }
+        Word { text: text.into(), bbox: BBox::default(), conf, block: 1, par: 1, line, alts: Vec::new() }
     }
 
     #[test]
@@ -106,6 +112,18 @@ mod tests {
         let r = reading(ReadHow::Region, &[word(":", 1, 10.0), word("250.00", 1, 90.0), word("Diabetes", 1, 92.0), word("401.9", 2, 94.0), word("|", 2, 5.0)]);
         assert_eq!(r.text, "250.00 Diabetes\n401.9");
         assert!((r.conf - 92.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn the_engine_alternatives_are_placed_in_the_reading_text() {
+        let mut a = word("250.00", 1, 90.0);
+        a.alts = vec![Alt { at: 4, ch: 'O', conf: 30.0 }];
+        let mut b = word("D1abetes", 1, 92.0);
+        b.alts = vec![Alt { at: 1, ch: 'i', conf: 60.0 }];
+        let r = reading(ReadHow::Region, &[word(":", 1, 10.0), a, b]);
+        assert_eq!(r.text, "250.00 D1abetes");
+        assert_eq!(r.alts, vec![Alt { at: 4, ch: 'O', conf: 30.0 }, Alt { at: 8, ch: 'i', conf: 60.0 }]);
+        assert_eq!(r.text.chars().nth(8), Some('1'));
     }
 
     #[test]

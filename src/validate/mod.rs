@@ -220,6 +220,13 @@ fn value_flags(input: &ChartInput, out: &mut Vec<Flag>) {
                 page,
                 "two reads of the value disagree (read with the page and read from its own box)",
             ));
+        } else if present(v) && crate::calibrate::evidence(v).contested() {
+            out.push(flag(
+                FlagCode::LowConfidence,
+                Some(&v.field),
+                page,
+                "the OCR engine also saw another character at one place of the value, which would make another valid value",
+            ));
         } else if (present(v) || failed(v)) && v.prov.conf < threshold {
             out.push(flag(
                 FlagCode::LowConfidence,

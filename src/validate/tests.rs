@@ -362,8 +362,8 @@ fn reads_that_disagree_go_to_review_whatever_their_confidence() {
     for v in c.values.iter_mut().filter(|v| v.field == "encounters[0].npi") {
         v.prov.conf = 97.0;
         v.prov.reads = vec![
-            Read { how: ReadHow::Page, text: "1234567893".into(), conf: 97.0, outcome: ReadOutcome::Agrees },
-            Read { how: ReadHow::Region, text: "1234567898".into(), conf: 96.0, outcome: ReadOutcome::Differs },
+            Read { how: ReadHow::Page, text: "1234567893".into(), conf: 97.0, outcome: ReadOutcome::Agrees, engine_text: None, rival: None },
+            Read { how: ReadHow::Region, text: "1234567898".into(), conf: 96.0, outcome: ReadOutcome::Differs, engine_text: None, rival: None },
         ];
     }
     check(&c, &["low_confidence encounters[0].npi @2"]);
