@@ -21,7 +21,7 @@
 //! --seed 11` (the development families `classic`, `office` and `fax`),
 //! never on the held-out family or the fixtures it is measured on.
 
-use crate::model::{FieldValue, ReadOutcome};
+use crate::model::{FieldValue, ReadHow, ReadOutcome};
 use crate::pipeline::ValueType;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -62,9 +62,10 @@ pub struct Evidence {
     /// with a digit (`O`/`0`, `I`/`l`/`1`): Tesseract reads such glyphs with
     /// high confidence either way, in fonts where they look alike.
     pub ambiguous: bool,
-    /// The engine's strongest alternative character, in a read that agrees
-    /// with the value, that would make another valid value
-    /// ([`crate::model::Read::rival`]); `None` when no such read offered one.
+    /// The engine's alternative character that would make another valid
+    /// value ([`crate::model::Read::rival`]), the weakest over the reads of
+    /// the value's box that agree with it; `None` when one of them offered
+    /// none.
     pub rival: Option<f32>,
 }
 
@@ -118,11 +119,11 @@ pub fn evidence(v: &FieldValue) -> Evidence {
     } else {
         Support::Unconfirmed
     };
-    let rival = reads
-        .iter()
-        .filter(|r| r.outcome == ReadOutcome::Agrees)
-        .filter_map(|r| r.rival)
-        .max_by(f32::total_cmp);
+    // Contested only when every read of its box that agrees saw a rival:
+    // one that saw the value plainly (an enlarged read, say) lifts it.
+    let boxed: Vec<Option<f32>> =
+        reads.iter().filter(|r| r.outcome == ReadOutcome::Agrees && r.how != ReadHow::Page).map(|r| r.rival).collect();
+    let rival = if boxed.iter().any(Option::is_none) { None } else { boxed.into_iter().flatten().min_by(f32::total_cmp) };
     Evidence { kind: v.kind, conf: v.prov.conf, support, ambiguous: ambiguous_glyphs(v.kind, &v.raw), rival }
 }
 
@@ -131,7 +132,7 @@ pub fn evidence(v: &FieldValue) -> Evidence {
 fn group(kind: ValueType) -> &'static str {
     use ValueType::*;
     match kind {
-        Phone | Npi | Zip | Integer | Decimal | Cvx | BloodPressure | Money | Percent | Time => "digits",
+        Phone | Npi | Zip | Integer | Decimal | Cvx | BloodPressure | Money | Percent | Time | Dose => "digits",
         Identifier | Lot => "alphanumeric",
         Date | BirthDate | MonthYear => "date",
         PersonName | ProviderName | Signature => "name",

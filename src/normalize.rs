@@ -114,6 +114,7 @@ pub fn normalize(vt: ValueType, raw: &str, ctx: &Context) -> Result<Normalized, 
         ValueType::Money => text(money(raw)?),
         ValueType::Percent => percent(raw).map(|n| Normalized::Scalar(Value::Num(n))),
         ValueType::MonthYear => text(month_year(raw)?),
+        ValueType::Dose => text(dose(raw)?),
         ValueType::Choice => text(clean_text(raw)),
     }
 }
@@ -462,9 +463,23 @@ pub fn person_name(raw: &str) -> Result<PersonName, String> {
     Ok(PersonName { family, given })
 }
 
-/// A provider as written, whitespace collapsed: `John R. Miller, MD`.
+/// Credentials written after a provider's name.
+static CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(.*[a-z])\s*[.,]\s*(MD|M\.D\.|DO|D\.O\.|NP|PA|PA-C|RN|APRN|FNP|FNP-C|CNM|DNP|DDS|DMD|DPM|PhD|MBBS)$").unwrap()
+});
+
+/// A provider as written, whitespace collapsed, marks before the first
+/// letter and after the last dropped, and the credential set off by a
+/// comma as the spec writes it (`John R. Miller. MD`, `Miller,MD` ->
+/// `John R. Miller, MD`): `John R. Miller, MD`.
 pub fn provider_name(raw: &str) -> Result<String, String> {
     let s = clean_text(raw);
+    // Quotes, guillemets and specks that OCR sets before a name or after it.
+    let s = s.trim_start_matches(|c: char| !c.is_alphanumeric()).trim_end_matches(|c: char| !c.is_alphanumeric() && c != '.');
+    let s = match CREDENTIAL.captures(s) {
+        Some(c) => format!("{}, {}", &c[1], &c[2]),
+        None => s.to_string(),
+    };
     if !s.chars().any(char::is_alphabetic) {
         return Err("provider name has no letters".to_string());
     }
@@ -1203,6 +1218,48 @@ pub fn time_of_day(raw: &str) -> Result<String, String> {
     Ok(format!("{h:02}:{m:02}"))
 }
 
+static DOSE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^
+        (\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?)            # 500, 0.5, 5/325
+        \s*
+        (mg|mcg|µg|ug|g|gm|ml|l|units?|iu|meq|%|puffs?|tabs?|tablets?|caps?|capsules?|drops?|sprays?|patch(?:es)?)
+        (?:\s*/\s*(ml|l|kg|hr|h|day|dose|actuation|spray))?   # per mL, per actuation
+        $",
+    )
+    .unwrap()
+});
+
+/// A drug amount and its unit: `500mg`, `500 MG`, `0.5 ml`, `5/325 mg`,
+/// `90 mcg/actuation`, `2000 units.` -> `500 mg`, `0.5 mL`, `5/325 mg`,
+/// `90 mcg/actuation`, `2000 units`. The number as written (never
+/// rounded); the unit in its usual spelling. Anything else (a unit that is
+/// no unit, letters read for digits) is refused.
+pub fn dose(raw: &str) -> Result<String, String> {
+    let s = clean_text(raw);
+    let s = s.trim_end_matches('.').trim();
+    let c = DOSE.captures(s).ok_or("dose is not an amount and a unit (500 mg)")?;
+    let amount: String = c[1].chars().filter(|c| !c.is_whitespace()).collect();
+    let unit = match c[2].to_lowercase().as_str() {
+        "µg" | "ug" | "mcg" => "mcg".to_string(),
+        "gm" | "g" => "g".to_string(),
+        "ml" => "mL".to_string(),
+        "l" => "L".to_string(),
+        "iu" => "IU".to_string(),
+        "meq" => "mEq".to_string(),
+        other => other.to_string(),
+    };
+    let per = c.get(3).map(|p| match p.as_str().to_lowercase().as_str() {
+        "ml" => "mL".to_string(),
+        "l" => "L".to_string(),
+        other => other.to_string(),
+    });
+    Ok(match per {
+        Some(per) => format!("{amount} {unit}/{per}"),
+        None => format!("{amount} {unit}"),
+    })
+}
+
 /// `$1,234.50`, `1234.5`, `$ 12`, `USD 12.00` -> `1234.50` (two decimals, as written: never rounded).
 pub fn money(raw: &str) -> Result<String, String> {
     let s = clean_text(raw);
@@ -1262,6 +1319,26 @@ pub fn month_year(raw: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn doses() {
+        for (raw, want) in [
+            ("500 mg", "500 mg"),
+            ("500mg", "500 mg"),
+            ("500 MG", "500 mg"),
+            ("2000 units.", "2000 units"),
+            ("0.5 ml", "0.5 mL"),
+            ("5/325 mg", "5/325 mg"),
+            ("90 mcg/actuation", "90 mcg/actuation"),
+            ("100 µg", "100 mcg"),
+            ("20 mEq", "20 mEq"),
+        ] {
+            assert_eq!(dose(raw).unwrap(), want, "{raw}");
+        }
+        for bad in ["5U wg", "40 me", "mg", "Loe", "300%x", "", "50 sq mcg"] {
+            assert!(dose(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn times_money_percent_month_year() {
@@ -1437,6 +1514,12 @@ mod tests {
                 ("JOHN R. MILLER, M.D.", "JOHN R. MILLER, M.D."),
                 ("12345", "ERR provider name has no letters"),
                 ("Christine 0. Velez, MD", "ERR provider name contains digits"),
+                ("‘Todd Mack, PA-C", "Todd Mack, PA-C"),
+                ("» Troy G. Kemp. PA-C", "Troy G. Kemp, PA-C"),
+                ("Connie Vasquez,DO'", "Connie Vasquez, DO"),
+                ("Ava P. Bates. MD", "Ava P. Bates, MD"),
+                ("Jane Roe, M.D.", "Jane Roe, M.D."),
+                ("Dr. Jane Roe", "Dr. Jane Roe"),
             ],
         );
     }

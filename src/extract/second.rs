@@ -45,6 +45,10 @@ pub struct Request {
     pub target: Target,
     /// The value's box, padded, in page pixels.
     pub region: BBox,
+    /// The value's box itself, in page pixels: a word read wholly in the
+    /// padding beside it is a piece of a neighbour (the tail of a label,
+    /// `y` of `signed by`), not of the value.
+    pub value: BBox,
     pub layout: Layout,
 }
 
@@ -126,7 +130,8 @@ pub fn requests(x: &PageExtract, width: u32, height: u32) -> Vec<Request> {
             }
             let lines = v.raw.lines().count().max(1);
             let layout = if lines > 1 { Layout::Block } else { Layout::Line };
-            out.push(Request { target: target(start, end), region: pad(v.prov.bbox, lines, width, height), layout });
+            let region = pad(v.prov.bbox, lines, width, height);
+            out.push(Request { target: target(start, end), region, value: v.prov.bbox, layout });
         }
     };
     push(&x.header, &|start, end| Target::Header { start, end });
@@ -150,7 +155,17 @@ fn pad(b: BBox, lines: usize, width: u32, height: u32) -> BBox {
 }
 
 /// What one read normalises to, as comparable values.
-fn outcome_values(kind: ValueType, text: &str, ctx: &normalize::Context) -> Option<Vec<Value>> {
+/// A read that normalises but cannot be what the field holds (a
+/// temperature of `977`) passes nothing.
+fn outcome_values(field: &str, kind: ValueType, text: &str, ctx: &normalize::Context) -> Option<Vec<Value>> {
+    let values = normalized_values(kind, text, ctx)?;
+    match values.as_slice() {
+        [v] if crate::validate::implausible_vital(field, v).is_some() => None,
+        _ => Some(values),
+    }
+}
+
+fn normalized_values(kind: ValueType, text: &str, ctx: &normalize::Context) -> Option<Vec<Value>> {
     match normalize::normalize(kind, text, ctx) {
         Err(_) => None,
         Ok(Normalized::Scalar(v)) => Some(vec![v]),
@@ -176,11 +191,23 @@ pub fn first_read<'a>(x: &'a PageExtract, req: &Request) -> Option<&'a FieldValu
 
 /// Whether the readings so far decide a value: one of them agrees with the
 /// page's read, or two of them agree with each other.
+/// A reading whose engine came close to another valid value (its rival is
+/// at the type's threshold, [`crate::calibrate::rival_threshold`]) settles
+/// nothing: the box is read again, enlarged.
 pub fn settled(first: &FieldValue, readings: &[Reading], ctx: &normalize::Context) -> bool {
+    let kind = first.kind;
+    if let (Some(last), Some(t)) = (readings.last(), crate::calibrate::rival_threshold(kind)) {
+        let contested = outcome_values(&first.field, kind, &last.text, ctx)
+            .and_then(|v| rival(&first.field, kind, &last.text, &last.alts, &v, ctx))
+            .is_some_and(|r| r >= t);
+        if contested {
+            return false;
+        }
+    }
     let mut seen: Vec<Vec<Value>> = Vec::new();
     let texts = std::iter::once(first.raw.as_str()).chain(readings.iter().map(|r| r.text.as_str()));
     for text in texts {
-        if let Some(v) = outcome_values(first.kind, text, ctx) {
+        if let Some(v) = outcome_values(&first.field, kind, text, ctx) {
             if seen.iter().any(|s| same_values(s, &v)) {
                 return true;
             }
@@ -229,7 +256,7 @@ fn grammar_picks(kind: ValueType) -> bool {
     use ValueType::*;
     matches!(
         kind,
-        Phone | Zip | Integer | Decimal | Cvx | BloodPressure | Money | Percent | Time | Date | BirthDate | MonthYear | Sex | State | Diagnoses
+        Phone | Zip | Integer | Decimal | Cvx | BloodPressure | Money | Percent | Time | Date | BirthDate | MonthYear | Dose | Sex | State | Diagnoses
     )
 }
 
@@ -248,7 +275,7 @@ fn substitute(text: &str, subs: &[&Alt]) -> String {
 /// When a reading fails its type: the first text, among those the
 /// engine's own alternatives make (one place changed, then two), that
 /// passes it.
-fn grammar_pick(kind: ValueType, r: &Reading, ctx: &normalize::Context) -> Option<(String, Vec<Value>)> {
+fn grammar_pick(field: &str, kind: ValueType, r: &Reading, ctx: &normalize::Context) -> Option<(String, Vec<Value>)> {
     if !grammar_picks(kind) {
         return None;
     }
@@ -265,17 +292,17 @@ fn grammar_pick(kind: ValueType, r: &Reading, ctx: &normalize::Context) -> Optio
     }
     tries.into_iter().find_map(|subs| {
         let text = substitute(&r.text, &subs);
-        outcome_values(kind, &text, ctx).map(|v| (text, v))
+        outcome_values(field, kind, &text, ctx).map(|v| (text, v))
     })
 }
 
 /// The confidence of the engine's strongest alternative that would make
 /// the reading another value that also passes its type: how close the
 /// engine itself came to reading something else.
-fn rival(kind: ValueType, text: &str, alts: &[Alt], values: &[Value], ctx: &normalize::Context) -> Option<f32> {
+fn rival(field: &str, kind: ValueType, text: &str, alts: &[Alt], values: &[Value], ctx: &normalize::Context) -> Option<f32> {
     alts.iter()
         .filter(|a| text.chars().nth(a.at as usize).is_some())
-        .filter(|a| outcome_values(kind, &substitute(text, &[a]), ctx).is_some_and(|v| !same_values(&v, values)))
+        .filter(|a| outcome_values(field, kind, &substitute(text, &[a]), ctx).is_some_and(|v| !same_values(&v, values)))
         .map(|a| a.conf)
         .max_by(f32::total_cmp)
 }
@@ -285,17 +312,17 @@ fn decide(first: &FieldValue, second: &[Reading], ctx: &normalize::Context) -> V
     let kind = first.kind;
     let mut reads: Vec<(Read, Option<Vec<Value>>)> = Vec::with_capacity(second.len() + 1);
     let page = Read { how: ReadHow::Page, text: first.raw.clone(), conf: first.prov.conf, outcome: ReadOutcome::Fails, engine_text: None, rival: None };
-    let page_values = outcome_values(kind, &first.raw, ctx);
+    let page_values = outcome_values(&first.field, kind, &first.raw, ctx);
     reads.push((page, page_values));
     for r in second {
-        let (text, values, engine_text) = match outcome_values(kind, &r.text, ctx) {
+        let (text, values, engine_text) = match outcome_values(&first.field, kind, &r.text, ctx) {
             Some(v) => (r.text.clone(), Some(v), None),
-            None => match grammar_pick(kind, r, ctx) {
+            None => match grammar_pick(&first.field, kind, r, ctx) {
                 Some((text, v)) => (text, Some(v), Some(r.text.clone())),
                 None => (r.text.clone(), None, None),
             },
         };
-        let rival = values.as_deref().and_then(|v| rival(kind, &text, &r.alts, v, ctx));
+        let rival = values.as_deref().and_then(|v| rival(&first.field, kind, &text, &r.alts, v, ctx));
         reads.push((Read { how: r.how, text, conf: r.conf, outcome: ReadOutcome::Fails, engine_text, rival }, values));
     }
 
@@ -481,6 +508,28 @@ mod tests {
         assert_eq!(v.prov.reads[1].outcome, ReadOutcome::Agrees);
         assert_eq!(v.prov.reads[1].rival, Some(27.0), "`é` makes no valid lot; `0` does");
         assert!(crate::calibrate::evidence(v).contested());
+    }
+
+    #[test]
+    fn a_contested_reading_asks_for_another_and_a_plain_one_lifts_the_doubt() {
+        let first = &value("immunizations[].lot", ValueType::Lot, "YOO41EV", 88.0)[0];
+        let contested = reading_with("YOO41EV", 88.0, &[(1, '0', 27.0)]);
+        assert!(!settled(first, &[contested.clone()], &ctx()), "the box is read again, enlarged");
+        let plain = Reading { how: ReadHow::RegionEnlarged, ..reading("YOO41EV", 93.0) };
+        assert!(settled(first, &[contested.clone(), plain.clone()], &ctx()));
+        let x = run(value("immunizations[].lot", ValueType::Lot, "YOO41EV", 88.0), &[contested, plain]);
+        assert!(!crate::calibrate::evidence(&x.fields[0]).contested(), "one read of the box saw it plainly");
+    }
+
+    #[test]
+    fn a_read_no_living_person_could_have_passes_nothing() {
+        // A temperature read `977` (its point lost) does not disagree with
+        // the page's `97.7`: it is no temperature.
+        let x = run(value("encounters[].vitals.temp_f", ValueType::Decimal, "97.7 F", 47.0), &[reading("977 F", 76.0), reading("97.7 F", 79.0)]);
+        let v = &x.fields[0];
+        assert_eq!(text(v).as_deref(), Some("97.7"));
+        assert_eq!(v.prov.reads[1].outcome, ReadOutcome::Fails);
+        assert!(!v.prov.reads_disagree());
     }
 
     #[test]

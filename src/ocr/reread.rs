@@ -30,14 +30,25 @@ pub fn read_regions(
     let mut out = Vec::with_capacity(requests.len());
     for (i, (req, mut region)) in requests.iter().zip(regions).enumerate() {
         erase_rules(&mut region);
-        let mut readings = vec![reading(ReadHow::Region, &engine.read_region(&region, dpi, req.layout)?)];
+        let words = engine.read_region(&region, dpi, req.layout)?;
+        let mut readings = vec![reading(ReadHow::Region, &within(words, req, 1))];
         if !settled(i, &readings) && region.width() > 0 && region.height() > 0 {
             let big = crate::image::resample(&region, region.width() * 2, region.height() * 2);
-            readings.push(reading(ReadHow::RegionEnlarged, &engine.read_region(&big, dpi * 2, req.layout)?));
+            let words = engine.read_region(&big, dpi * 2, req.layout)?;
+            readings.push(reading(ReadHow::RegionEnlarged, &within(words, req, 2)));
         }
         out.push(readings);
     }
     Ok(out)
+}
+
+/// The words of a region read (at `scale` times the page's pixels) that
+/// reach into the value's own box across the line: a word wholly in the
+/// padding left or right of it is a piece of a neighbouring label or value.
+fn within(words: Vec<Word>, req: &Request, scale: u32) -> Vec<Word> {
+    let left = req.value.x.saturating_sub(req.region.x) * scale;
+    let right = (req.value.x + req.value.w).saturating_sub(req.region.x) * scale;
+    words.into_iter().filter(|w| w.bbox.x < right && w.bbox.x + w.bbox.w > left).collect()
 }
 
 /// The text of a region's words (lines joined by `\n`) and their mean
@@ -112,6 +123,24 @@ mod tests {
         let r = reading(ReadHow::Region, &[word(":", 1, 10.0), word("250.00", 1, 90.0), word("Diabetes", 1, 92.0), word("401.9", 2, 94.0), word("|", 2, 5.0)]);
         assert_eq!(r.text, "250.00 Diabetes\n401.9");
         assert!((r.conf - 92.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn words_wholly_in_the_padding_are_pieces_of_neighbours() {
+        use crate::extract::second::Target;
+        use crate::ocr::Layout;
+        let req = Request {
+            target: Target::Field { start: 0, end: 1 },
+            region: BBox { x: 90, y: 190, w: 240, h: 50 },
+            value: BBox { x: 110, y: 200, w: 200, h: 30 },
+            layout: Layout::Line,
+        };
+        let at = |text: &str, x: u32, w: u32| Word { bbox: BBox { x, y: 10, w, h: 30 }, ..word(text, 1, 90.0) };
+        let words = vec![at("y", 2, 14), at("Julie", 22, 60), at("Maxwell", 90, 140), at("|", 228, 6)];
+        let kept: Vec<String> = within(words.clone(), &req, 1).into_iter().map(|w| w.text).collect();
+        assert_eq!(kept, ["Julie", "Maxwell"]);
+        let big: Vec<Word> = words.into_iter().map(|w| Word { bbox: BBox { x: w.bbox.x * 2, w: w.bbox.w * 2, ..w.bbox }, ..w }).collect();
+        assert_eq!(within(big, &req, 2).len(), 2, "an enlarged read is measured at its scale");
     }
 
     #[test]

@@ -268,6 +268,8 @@ pub enum ValueType {
     Percent,
     /// A month and year → `YYYY-MM`: `03/2019`, `Mar 2019`.
     MonthYear,
+    /// A drug amount and its unit → `500 mg`: `500mg`, `0.5 mL`, `90 mcg/actuation`, `10 units`.
+    Dose,
     /// One of the field's `options`, read from the check boxes beside their
     /// labels (or, with `multiple`, every marked one, joined by `; `).
     Choice,
@@ -315,6 +317,7 @@ impl ValueType {
             ValueType::Money => "money",
             ValueType::Percent => "percent",
             ValueType::MonthYear => "month_year",
+            ValueType::Dose => "dose",
             ValueType::Choice => "choice",
         }
     }

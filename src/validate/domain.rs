@@ -83,14 +83,21 @@ fn dose(input: &ChartInput, v: &FieldValue, dose: &str) -> Option<&'static str> 
 /// is a lost decimal point, not a fever. Ranges are physiological limits,
 /// wide on purpose (°F, beats a minute, pounds, mmHg).
 fn vital_out_of_range(v: &FieldValue) -> Option<&'static str> {
+    implausible_vital(&v.path, v.value.as_ref()?)
+}
+
+/// Why a value at `path` (a field or export path) cannot be a vital sign
+/// of a living person, if it is one and cannot. Second reads use it too: a
+/// read of `977` for a temperature passes as a number and is still no
+/// reading of one.
+pub fn implausible_vital(path: &str, value: &crate::model::Value) -> Option<&'static str> {
     let number = |x: &crate::model::Value| match x {
         crate::model::Value::Int(i) => Some(*i as f64),
         crate::model::Value::Num(n) => Some(*n),
         crate::model::Value::Text(t) => t.trim().parse().ok(),
     };
-    let value = v.value.as_ref()?;
-    let key = last_key(&v.path);
-    if !v.path.contains("vitals.") {
+    let key = last_key(path);
+    if !path.contains("vitals.") {
         return None;
     }
     let within = |lo: f64, hi: f64| number(value).is_none_or(|n| (lo..=hi).contains(&n));

@@ -371,6 +371,33 @@ fn reads_that_disagree_go_to_review_whatever_their_confidence() {
 }
 
 #[test]
+fn a_lot_with_a_letter_o_among_its_digits_goes_to_a_person() {
+    let mut c = good();
+    for v in c.values.iter_mut().filter(|v| v.field == "immunizations[0].lot") {
+        v.value = Some(Value::Text("YOO41EV".into()));
+        v.raw = "YOO41EV".into();
+    }
+    check(&c, &["low_confidence immunizations[0].lot @4"]);
+    let reason = reason_of(&c, FlagCode::LowConfidence);
+    assert!(reason.contains("letter O") && !reason.contains("YOO41EV"), "{reason}");
+}
+
+#[test]
+fn a_value_the_engine_nearly_read_otherwise_goes_to_a_person() {
+    use crate::model::{Read, ReadHow, ReadOutcome};
+    let mut c = good();
+    for v in c.values.iter_mut().filter(|v| v.field == "encounters[0].vitals.bp") {
+        v.prov.conf = 96.0;
+        v.prov.reads = vec![
+            Read { how: ReadHow::Page, text: "128/82".into(), conf: 91.0, outcome: ReadOutcome::Agrees, engine_text: None, rival: None },
+            Read { how: ReadHow::Region, text: "128/82".into(), conf: 96.0, outcome: ReadOutcome::Agrees, engine_text: None, rival: Some(41.0) },
+        ];
+    }
+    check(&c, &["low_confidence encounters[0].vitals.bp @2"]);
+    assert!(reason_of(&c, FlagCode::LowConfidence).contains("another character"));
+}
+
+#[test]
 fn a_label_without_a_value_is_missing_even_when_optional() {
     let mut c = good();
     c.remove("encounters[0].npi");
