@@ -300,8 +300,11 @@ fn grammar_pick(field: &str, kind: ValueType, r: &Reading, ctx: &normalize::Cont
 /// the reading another value that also passes its type: how close the
 /// engine itself came to reading something else.
 fn rival(field: &str, kind: ValueType, text: &str, alts: &[Alt], values: &[Value], ctx: &normalize::Context) -> Option<f32> {
+    // Only in place of a letter or digit of the value: a stray mark beside
+    // it (`-8JB694P`, a cell's rule) that the engine also took for a letter
+    // contests nothing the value holds.
     alts.iter()
-        .filter(|a| text.chars().nth(a.at as usize).is_some())
+        .filter(|a| text.chars().nth(a.at as usize).is_some_and(char::is_alphanumeric))
         .filter(|a| outcome_values(field, kind, &substitute(text, &[a]), ctx).is_some_and(|v| !same_values(&v, values)))
         .map(|a| a.conf)
         .max_by(f32::total_cmp)
@@ -508,6 +511,9 @@ mod tests {
         assert_eq!(v.prov.reads[1].outcome, ReadOutcome::Agrees);
         assert_eq!(v.prov.reads[1].rival, Some(27.0), "`é` makes no valid lot; `0` does");
         assert!(crate::calibrate::evidence(v).contested());
+        // A mark left of the lot that the engine also took for a `T`.
+        let x = run(value("immunizations[].lot", ValueType::Lot, "8JB694P", 85.0), &[reading_with("-8JB694P", 10.0, &[(0, 'T', 50.0)])]);
+        assert_eq!(x.fields[0].prov.reads[1].rival, None);
     }
 
     #[test]
