@@ -1060,7 +1060,7 @@ static SIGNED_PREFIX: LazyLock<Regex> =
 static TRAILING_TIME: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\s*(?:at\s+)?\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?$").unwrap());
 static NAME_CONNECTOR: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(?:[\s,;:|/-]+|\s(?:on|date|dated|signed)[:.]?|^(?:on|date|dated|signed)[:.]?)$").unwrap());
+    LazyLock::new(|| Regex::new(r"(?i)(?:[\s,;:|/-]+|\s(?:on|date|dated|signed)[:.]?|^(?:on|date|dated|signed)[:.]?|\s?[dpo0][aeu][tli][e]:)$").unwrap());
 
 /// A name and a date: `John R. Miller, MD 11/02/1998`, `… on 11/02/1998`,
 /// `… Date: 11/02/1998`, `/s/ John R. Miller, MD 1998-11-02`.
@@ -1801,6 +1801,9 @@ mod tests {
                 ("Nov 2, 1998 - by John R. Miller, MD", "signed_by=John R. Miller, MD|signed_date=1998-11-02"),
                 ("John R. Miller, MD 11/1998", "ERR signature date: date has no day"),
                 ("Don Ramon 11/02/1998", "signed_by=Don Ramon|signed_date=1998-11-02"),
+                ("Connie Vasquez,DO pate: 2002-04-26.", "signed_by=Connie Vasquez, DO|signed_date=2002-04-26"),
+                ("Ava P. Bates. MD Dute: Feb 8, 1994", "signed_by=Ava P. Bates, MD|signed_date=1994-02-08"),
+                ("John Dale 11/02/1998", "signed_by=John Dale|signed_date=1998-11-02"),
                 ("John R. Miller, MD 02/30/1998", "ERR signature date: not a calendar date"),
                 ("", "ERR no value"),
             ],

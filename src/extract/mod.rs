@@ -471,7 +471,11 @@ fn value_tokens<'a>(page: &Page<'a>, hits: &[Hit], h: &Hit, entry: &Entry, used:
             if kind == ValueType::Diagnoses {
                 return diagnosis_lines(page, h, right, used);
             }
-            if right.is_empty() {
+            // Nothing right of the label but marks (`ID # -`: a dash, a
+            // rule's speck): the value is below it, as on a boxed form, or
+            // there is none, and the label is one without a value.
+            let marks_only = crate::normalize::is_blank(&right.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "));
+            if marks_only {
                 below(page, hits, h, used)
             } else {
                 right

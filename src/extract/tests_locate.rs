@@ -252,3 +252,29 @@ direction = "below"
     let x = run_with(&p, &[(900, 100, "HEALTH INSURANCE CLAIM FORM"), (100, 300, "26. PATIENT'S ACCOUNT NO."), (130, 340, "A-77812"), (100, 500, "Please keep this form for your records")]);
     assert_eq!(get(&x, "claim.account").as_deref(), Some("A-77812"));
 }
+
+#[test]
+fn a_label_followed_only_by_a_mark_takes_its_value_from_below() {
+    // A boxed form's caption row `Insurance ID # -`, the values below it.
+    let p = pipeline(
+        r#"
+[[documents]]
+type = "face_sheet"
+titles = ["PATIENT FACE SHEET"]
+[[documents.fields]]
+path = "coverage.member_id"
+labels = ["Insurance ID #", "Member ID"]
+type = "identifier"
+[[documents.fields]]
+path = "coverage.group"
+labels = ["Group"]
+type = "identifier"
+"#,
+    );
+    let x = run_with(
+        &p,
+        &[(700, 100, "PATIENT FACE SHEET"), (300, 400, "Insurance ID # -"), (1000, 400, "Group"), (310, 450, "U75619717"), (1010, 450, "6550548")],
+    );
+    assert_eq!(get(&x, "coverage.member_id").as_deref(), Some("U75619717"));
+    assert_eq!(get(&x, "coverage.group").as_deref(), Some("6550548"));
+}
