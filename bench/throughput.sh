@@ -33,7 +33,7 @@ trap 'rm -rf "$work"' EXIT
 bash scripts/setup.sh >/dev/null
 command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
 command -v bc >/dev/null || apt-get install -y -qq bc >/dev/null
-cargo build --release --locked --quiet 2>/dev/null
+cargo build --release --locked --quiet --features synth 2>/dev/null
 bin=./target/release/chartmill
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"

@@ -7,4 +7,4 @@ bash scripts/setup.sh
 # libgomp reads OMP_THREAD_LIMIT before main: the test binaries need it from
 # outside (the chartmill binary re-executes itself with it).
 export OMP_THREAD_LIMIT="${OMP_THREAD_LIMIT:-1}"
-cargo test --locked "$@"
+cargo test --locked --features synth "$@"

@@ -80,6 +80,8 @@ pub enum Command {
         command: crate::review::cli::ReviewCommand,
     },
     /// Write a synthetic archive of scanned charts with ground truth (no real patient data).
+    /// Built with the `synth` feature only.
+    #[cfg(feature = "synth")]
     Synth {
         out_dir: PathBuf,
         #[arg(long, default_value_t = 40)]
@@ -274,6 +276,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::from(1))
             }
         },
+        #[cfg(feature = "synth")]
         Command::Synth { out_dir, charts, seed, families } => {
             let cfg = crate::synth::SynthConfig { out_dir: out_dir.clone(), charts, seed };
             let s = crate::synth::generate_families(&cfg, &crate::synth::SynthOptions::default(), &families)?;

@@ -771,6 +771,7 @@ mod tests {
         assert!(err.contains(":2:"), "{err}");
     }
 
+    #[cfg(feature = "synth")]
     #[test]
     fn generated_truth_evaluates_perfectly_against_itself() {
         let truth: Vec<Value> = crate::synth::truth(40, 3).iter().map(|t| serde_json::to_value(t).unwrap()).collect();

@@ -38,5 +38,6 @@ pub mod reconcile;
 pub mod review;
 pub mod run;
 pub mod store;
+#[cfg(feature = "synth")]
 pub mod synth;
 pub mod validate;
