@@ -13,7 +13,7 @@
 //! - a value whose page read failed its type is replaced by a second read
 //!   that passes it with high confidence, but only for types whose grammar
 //!   rules out the usual confusions ([`needs_agreement`] is false); the
-//!   types that are dangerous to guess (identifiers, lots, free text, names,
+//!   types that are dangerous to guess (identifiers, lots, free text, names, doses,
 //!   phone numbers, NPIs) need two reads that agree;
 //! - reads that pass their type and disagree leave the value doubtful: the
 //!   more confident read is shown, and validation flags it
@@ -81,7 +81,7 @@ pub fn needs_agreement(kind: ValueType) -> bool {
     use ValueType::*;
     matches!(
         kind,
-        Text | PersonName | ProviderName | Identifier | Lot | Address | City | Allergies | Signature | Phone | Npi | Cvx | CityStateZip
+        Text | PersonName | ProviderName | Identifier | Lot | Address | City | Allergies | Signature | Phone | Npi | Cvx | CityStateZip | Dose
     )
 }
 
@@ -453,6 +453,13 @@ mod tests {
         let x = run(value("immunizations[].lot", ValueType::Lot, "U22§3AA", 30.0), &[reading("U2233AA", 95.0)]);
         let v = &x.fields[0];
         assert!(v.prov.reads.iter().any(|r| r.outcome == ReadOutcome::Differs), "{:?}", v.prov.reads);
+    }
+
+    #[test]
+    fn a_dose_is_never_taken_from_a_lone_read() {
+        // `50 mg` for `5O mg` would change a treatment: a dose needs two reads.
+        let x = run(value("medications[].dose", ValueType::Dose, "5O mg", 40.0), &[reading("50 mg", 96.0)]);
+        assert!(x.fields[0].prov.reads.iter().any(|r| r.outcome == ReadOutcome::Differs) || x.fields[0].error.is_some());
     }
 
     #[test]
