@@ -191,15 +191,15 @@ pub fn first_read<'a>(x: &'a PageExtract, req: &Request) -> Option<&'a FieldValu
 
 /// Whether the readings so far decide a value: one of them agrees with the
 /// page's read, or two of them agree with each other.
-/// A reading whose engine came close to another valid value (its rival is
-/// at the type's threshold, [`crate::calibrate::rival_threshold`]) settles
+/// A reading whose engine came close to another valid value (its rival
+/// contests the value, [`crate::calibrate::contests`]) settles
 /// nothing: the box is read again, enlarged.
 pub fn settled(first: &FieldValue, readings: &[Reading], ctx: &normalize::Context) -> bool {
     let kind = first.kind;
-    if let (Some(last), Some(t)) = (readings.last(), crate::calibrate::rival_threshold(kind)) {
+    if let Some(last) = readings.last() {
         let contested = outcome_values(&first.field, kind, &last.text, ctx)
             .and_then(|v| rival(&first.field, kind, &last.text, &last.alts, &v, ctx))
-            .is_some_and(|r| r >= t);
+            .is_some_and(|r| crate::calibrate::contests(kind, r));
         if contested {
             return false;
         }

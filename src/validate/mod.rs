@@ -205,6 +205,7 @@ fn check_required(input: &ChartInput, field: &str, kind: ValueType, page: Option
 fn value_flags(input: &ChartInput, out: &mut Vec<Flag>) {
     let threshold = input.pipeline.confidence_threshold;
     for v in input.values {
+        let evidence = crate::calibrate::evidence(v);
         let page = Some(v.prov.page);
         if v.value.is_none() && v.error.as_deref() == Some(crate::extract::LABEL_WITHOUT_VALUE) {
             out.push(flag(FlagCode::MissingField, Some(&v.field), page, crate::extract::LABEL_WITHOUT_VALUE));
@@ -221,14 +222,16 @@ fn value_flags(input: &ChartInput, out: &mut Vec<Flag>) {
                 page,
                 "two reads of the value disagree (read with the page and read from its own box)",
             ));
-        } else if present(v) && crate::calibrate::evidence(v).contested() {
+        } else if present(v) && evidence.contested() {
             out.push(flag(
                 FlagCode::LowConfidence,
                 Some(&v.field),
                 page,
                 "the OCR engine also saw another character at one place of the value, which would make another valid value",
             ));
-        } else if present(v) && letter_o_among_digits(v) {
+        } else if present(v)
+            && v.value.as_ref().and_then(|x| x.as_text()).is_some_and(|t| crate::calibrate::letter_o_among_digits(v.kind, t))
+        {
             out.push(flag(
                 FlagCode::LowConfidence,
                 Some(&v.field),
@@ -243,7 +246,7 @@ fn value_flags(input: &ChartInput, out: &mut Vec<Flag>) {
                 format!("OCR confidence {:.0} is under the threshold {:.0}", v.prov.conf, threshold),
             ));
         } else if let Some(budget) = input.pipeline.max_silent_error.filter(|_| present(v)) {
-            let error = crate::calibrate::Model::builtin().error(&crate::calibrate::evidence(v));
+            let error = crate::calibrate::Model::builtin().error(&evidence);
             if error > budget {
                 out.push(flag(
                     FlagCode::LowConfidence,
@@ -262,16 +265,6 @@ fn value_flags(input: &ChartInput, out: &mut Vec<Flag>) {
         let reason = format!("patient label: {}", h.error.as_deref().unwrap_or("value could not be read"));
         out.push(flag(FlagCode::InvalidValue, Some(&h.field), Some(h.prov.page), reason));
     }
-}
-
-/// An identifier or lot read with a letter `O` beside its digits. OCR
-/// gives zeros read as `O` high confidence in fonts where the two look
-/// alike, and a second read of the same glyph repeats the slip: on the
-/// development archive every such value (39 of 39) was a misread zero.
-/// Not repaired: a person looks.
-fn letter_o_among_digits(v: &FieldValue) -> bool {
-    matches!(v.kind, ValueType::Identifier | ValueType::Lot)
-        && v.value.as_ref().and_then(|x| x.as_text()).is_some_and(|t| t.contains('O') && t.chars().any(|c| c.is_ascii_digit()))
 }
 
 /// The field an error is flagged at: the address part it is about
