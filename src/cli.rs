@@ -60,6 +60,10 @@ pub enum Command {
         /// Output file (created readable by its owner only); standard output if absent.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// JSON lines only: add each chart's review outcome (`review`: queue entry,
+        /// verified values, every flag's resolution) and include rejected charts.
+        #[arg(long)]
+        review: bool,
     },
     /// Check a pipeline file and report every problem with its place.
     CheckPipeline {
@@ -242,7 +246,10 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Export { db, format, output } => {
+        Command::Export { db, format, output, review } => {
+            if review && format != Format::Jsonl {
+                anyhow::bail!("--review is for the JSON lines export (--format jsonl)");
+            }
             let store = open_existing(&db)?;
             let mut out: Box<dyn Write> = match &output {
                 Some(p) => Box::new(std::io::BufWriter::new(
@@ -251,7 +258,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
             let n = match format {
-                Format::Jsonl => store.export_jsonl(&mut out)?,
+                Format::Jsonl => store.export_jsonl_with(&mut out, review)?,
                 Format::Csv => store.export_csv(&mut out)?,
             };
             out.flush()?;

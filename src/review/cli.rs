@@ -9,8 +9,8 @@
 //! message names charts, fields, flags and rules only.
 
 use super::crop::{self, CropOutcome};
-use super::duplicates::{Identity, MatchKind, Origin, PatientIndex};
-use super::{worklist, FlagSelector, Refusal, ReviewError};
+use super::duplicates::{Identity, MatchKind, Origin};
+use super::{worklist, Action, FlagSelector, Refusal, Request, ReviewError, WaiveReason};
 use crate::model::FlagCode;
 use crate::pipeline::Pipeline;
 use crate::store::{self, AuditEntry, ReviewState, Store};
@@ -23,10 +23,10 @@ use std::process::ExitCode;
 #[derive(clap::Args, Debug, Clone)]
 pub struct Common {
     /// The chartmill database.
-    #[arg(long)]
+    #[arg(long, env = "CHARTMILL_DB")]
     pub db: PathBuf,
     /// Who does it, recorded in the audit; default: the OS user.
-    #[arg(long)]
+    #[arg(long, env = "CHARTMILL_OPERATOR")]
     pub operator: Option<String>,
 }
 
@@ -85,24 +85,52 @@ pub enum ReviewCommand {
         #[arg(long)]
         archive: Option<PathBuf>,
     },
-    /// Correct a value: normalised and validated like an extracted one, or refused.
-    /// Resolves the open flags on the field.
+    /// The oldest chart waiting (not held, not claimed by someone else), shown as `show` shows it.
+    Next {
+        #[command(flatten)]
+        common: Common,
+        /// Only charts with an open flag of this code.
+        #[arg(long, value_parser = parse_code)]
+        code: Option<FlagCode>,
+        #[arg(long, default_value = "chartmill-crops")]
+        crops: PathBuf,
+        #[arg(long)]
+        no_crops: bool,
+        #[arg(long)]
+        archive: Option<PathBuf>,
+    },
+    /// Correct a value, or one part of it (`encounters[0].diagnoses[1].code`,
+    /// `patient.address.zip`): normalised and validated like an extracted one,
+    /// or refused. Resolves the open flags on what was corrected.
     Set {
         chart: String,
-        /// The field as flagged, e.g. `patient.dob`, `patient.name`, `encounters[0].npi`.
+        /// The field or part as flagged, e.g. `patient.dob`, `patient.given`, `encounters[0].npi`.
         field: String,
-        /// The value as written on the page.
+        /// The value as written on the page (diagnoses: one per line, or separated by `;`).
         #[arg(allow_hyphen_values = true)]
         value: String,
+        /// Default: corrected from the source page.
         #[arg(long)]
-        reason: String,
+        reason: Option<String>,
+        /// Allow the correction to remove parts the field holds (they are not on the page).
+        #[arg(long)]
+        drop_parts: bool,
         #[command(flatten)]
         common: Common,
         /// The pipeline file the chart was read with; the bundled default if absent.
         #[arg(long)]
         pipeline: Option<PathBuf>,
     },
-    /// Waive open flags with a reason: by id (`--flag`, see `show`) or by code (and field).
+    /// The value (a field or one part) is right as read: marks it verified and
+    /// resolves its low-confidence flags.
+    Confirm {
+        chart: String,
+        field: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Waive open flags: by id (`--flag`, see `show`) or by code (and field),
+    /// with a coded reason (and a note; required for `other`).
     Waive {
         chart: String,
         #[arg(long)]
@@ -111,8 +139,34 @@ pub enum ReviewCommand {
         code: Option<FlagCode>,
         #[arg(long)]
         field: Option<String>,
+        /// Why, from the list; `other` needs --reason.
+        #[arg(long, value_enum)]
+        because: Option<WaiveReason>,
+        /// A note (alone, it waives for `other` reasons).
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Set a chart aside (waiting for the paper chart, a colleague), with the reason.
+    Hold {
+        chart: String,
         #[arg(long)]
         reason: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Hand a chart to a senior reviewer, with the reason.
+    Escalate {
+        chart: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Put a held or escalated chart back in the queue.
+    Release {
+        chart: String,
         #[command(flatten)]
         common: Common,
     },
@@ -124,8 +178,16 @@ pub enum ReviewCommand {
         #[command(flatten)]
         common: Common,
     },
-    /// Keep a chart out of the validated tables, with a reason.
+    /// Keep a chart out of the validated tables, with a reason (it stays listed).
     Reject {
+        chart: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Bring an approved or rejected chart back into review, with the reason.
+    Reopen {
         chart: String,
         #[arg(long)]
         reason: String,
@@ -197,7 +259,14 @@ fn run(cmd: ReviewCommand) -> anyhow::Result<()> {
                     .iter()
                     .map(|(c, n)| if *n > 1 { format!("{c} ({n})") } else { c.to_string() })
                     .collect();
-                writeln!(out, "{}  {}  {}", q.queued_at, q.chart_id, codes.join(", "))?;
+                let mut note = String::new();
+                if let Some(h) = &q.hold {
+                    note.push_str(&format!("  [{}]", h.kind.as_str()));
+                }
+                if let Some(by) = &q.claimed_by {
+                    note.push_str(&format!("  [claimed by {by}]"));
+                }
+                writeln!(out, "{}  {}  {}{note}", q.queued_at, q.chart_id, codes.join(", "))?;
             }
             writeln!(out, "{} chart(s) waiting for review", queue.len())?;
         }
@@ -206,40 +275,57 @@ fn run(cmd: ReviewCommand) -> anyhow::Result<()> {
             let store = common.open()?;
             show(&store, &operator, &chart, (!no_crops).then_some(crops.as_path()), archive.as_deref(), &mut out)?;
         }
-        ReviewCommand::Set { chart, field, value, reason, common, pipeline } => {
+        ReviewCommand::Next { common, code, crops, no_crops, archive } => {
             let operator = common.operator()?;
-            let pipeline = load_pipeline(pipeline.as_deref())?;
             let store = common.open()?;
-            let done = super::correct(&store, &pipeline, &operator, &chart, &field, &value, &reason)?;
-            writeln!(out, "chart {chart}: {field} corrected")?;
-            for r in &done.resolved {
-                writeln!(out, "  resolved {r}")?;
+            let next = store
+                .review_queue(code)?
+                .into_iter()
+                .find(|q| q.hold.is_none() && q.claimed_by.as_deref().is_none_or(|by| by == operator));
+            match next {
+                Some(q) => show(&store, &operator, &q.chart_id, (!no_crops).then_some(crops.as_path()), archive.as_deref(), &mut out)?,
+                None => writeln!(out, "no chart waiting for review")?,
             }
-            for r in &done.raised {
-                writeln!(out, "  raised {r}")?;
-            }
-            open_count(&store, &chart, &mut out)?;
         }
-        ReviewCommand::Waive { chart, flag, code, field, reason, common } => {
-            let operator = common.operator()?;
-            let store = common.open()?;
+        ReviewCommand::Set { chart, field, value, reason, drop_parts, common, pipeline } => {
+            let pipeline = load_pipeline(pipeline.as_deref())?;
+            act(&common, &pipeline, &chart, Action::Correct { field, value, reason, drop_parts }, &mut out)?;
+        }
+        ReviewCommand::Confirm { chart, field, common } => {
+            act(&common, &Pipeline::default_pipeline(), &chart, Action::Confirm { field }, &mut out)?;
+        }
+        ReviewCommand::Waive { chart, flag, code, field, because, reason, common } => {
             let which = FlagSelector { id: flag, code, field };
-            for w in super::waive(&store, &operator, &chart, &which, &reason)? {
-                writeln!(out, "chart {chart}: waived {w}")?;
-            }
-            open_count(&store, &chart, &mut out)?;
+            let because = match (because, &reason) {
+                (Some(b), _) => b,
+                (None, Some(_)) => WaiveReason::Other,
+                (None, None) => {
+                    return Err(Refusal::Usage(format!(
+                        "say why the flag is waived: --because {} (or --reason TEXT)",
+                        WaiveReason::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join("|")
+                    ))
+                    .into())
+                }
+            };
+            act(&common, &Pipeline::default_pipeline(), &chart, Action::Waive { which, reason: because, note: reason }, &mut out)?;
+        }
+        ReviewCommand::Hold { chart, reason, common } => {
+            act(&common, &Pipeline::default_pipeline(), &chart, Action::Hold { reason }, &mut out)?;
+        }
+        ReviewCommand::Escalate { chart, reason, common } => {
+            act(&common, &Pipeline::default_pipeline(), &chart, Action::Escalate { reason }, &mut out)?;
+        }
+        ReviewCommand::Release { chart, common } => {
+            act(&common, &Pipeline::default_pipeline(), &chart, Action::Release, &mut out)?;
         }
         ReviewCommand::Approve { chart, reason, common } => {
-            let operator = common.operator()?;
-            let store = common.open()?;
-            super::approve(&store, &operator, &chart, reason.as_deref())?;
-            writeln!(out, "chart {chart}: approved and loaded into the validated tables")?;
+            act(&common, &Pipeline::default_pipeline(), &chart, Action::Approve { note: reason }, &mut out)?;
         }
         ReviewCommand::Reject { chart, reason, common } => {
-            let operator = common.operator()?;
-            let store = common.open()?;
-            super::reject(&store, &operator, &chart, &reason)?;
-            writeln!(out, "chart {chart}: rejected")?;
+            act(&common, &Pipeline::default_pipeline(), &chart, Action::Reject { reason }, &mut out)?;
+        }
+        ReviewCommand::Reopen { chart, reason, common } => {
+            act(&common, &Pipeline::default_pipeline(), &chart, Action::Reopen { reason }, &mut out)?;
         }
         ReviewCommand::Export { common, format: WorklistFormat::Csv, output } => {
             let operator = common.operator()?;
@@ -276,8 +362,22 @@ fn run(cmd: ReviewCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn open_count(store: &Store, chart: &str, out: &mut dyn Write) -> anyhow::Result<()> {
-    let open = store.flags_for(chart)?.iter().filter(|f| f.is_open()).count();
+/// One action through the review core, and what it did.
+fn act(common: &Common, pipeline: &Pipeline, chart: &str, action: Action, out: &mut dyn Write) -> anyhow::Result<()> {
+    let operator = common.operator()?;
+    let store = common.open()?;
+    let closes = matches!(action, Action::Approve { .. } | Action::Reject { .. });
+    let done = super::apply(&store, pipeline, Request { operator: &operator, chart_id: chart, revision: None }, action)?;
+    for l in &done.lines {
+        writeln!(out, "{l}")?;
+    }
+    if !closes {
+        open_count(done.open_flags, chart, out)?;
+    }
+    Ok(())
+}
+
+fn open_count(open: usize, chart: &str, out: &mut dyn Write) -> anyhow::Result<()> {
     if open == 0 {
         writeln!(out, "chart {chart}: no open flag left; approve it with `chartmill review approve {chart}`")?;
     } else {
@@ -308,16 +408,25 @@ pub fn show(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let operator = super::check_operator(operator)?;
-    let state: ReviewState = store
-        .review_state(chart_id)?
-        .ok_or_else(|| ReviewError::from(Refusal::NoChart { chart_id: chart_id.to_string() }))?;
+    let view = super::view(store, operator, chart_id, "values shown on the command line")?;
+    let state: &ReviewState = &view.state;
     let waiting = match &state.queue {
-        Some(q) if state.is_waiting() => format!("waiting since {}", q.queued_at),
+        Some(q) if state.is_waiting() => {
+            let mut w = format!("waiting since {}; revision {}", q.queued_at, q.revision);
+            if let Some(h) = &q.hold {
+                w.push_str(&format!("; {} ({})", h.kind.as_str(), h.reason));
+            }
+            if let Some(by) = &q.claimed_by {
+                w.push_str(&format!("; claimed by {by} at {}", q.claimed_at.as_deref().unwrap_or("-")));
+            }
+            w
+        }
         Some(q) => format!(
-            "queue entry {} by {} at {}",
+            "queue entry {} by {} at {}{}",
             q.state,
             q.resolved_by.as_deref().unwrap_or("-"),
-            q.resolved_at.as_deref().unwrap_or("-")
+            q.resolved_at.as_deref().unwrap_or("-"),
+            q.close_reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
         ),
         None => "not queued".into(),
     };
@@ -347,11 +456,12 @@ pub fn show(
         .filter_map(|f| f.flag.field.as_deref())
         .map(|p| super::draft::correctable_field(&plain, p))
         .collect();
-    writeln!(out, "values (! = field with an open flag):")?;
+    writeln!(out, "values (! = field with an open flag, ✓ = verified by a person):")?;
     let width = state.values.iter().map(|v| v.value.path.len()).max().unwrap_or(0);
     for sv in &state.values {
         let v = &sv.value;
         let mark = if open_fields.contains(&v.field) { '!' } else { ' ' };
+        let checked = if sv.verified.is_some() { '✓' } else { ' ' };
         let shown = match &v.value {
             Some(x) => x.to_string(),
             None => format!("(not normalised: {}) read as {:?}", v.error.as_deref().unwrap_or("no value"), v.raw),
@@ -359,7 +469,7 @@ pub fn show(
         let field = if v.field != v.path { format!("  [field {}]", v.field) } else { String::new() };
         writeln!(
             out,
-            "{mark} {:<width$}  {shown}  (conf {:.0}, page {}){field}",
+            "{mark}{checked} {:<width$}  {shown}  (conf {:.0}, page {}){field}",
             v.path, v.prov.conf, v.prov.page
         )?;
     }
@@ -367,7 +477,7 @@ pub fn show(
     let crops_made = match (crops, state.is_waiting()) {
         (Some(dir), true) => {
             let archive = archive.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(&state.archive));
-            crop::write_crops(&state, &archive, dir).with_context(|| format!("cannot write crops under {}", dir.display()))?
+            crop::write_crops(state, &archive, dir).with_context(|| format!("cannot write crops under {}", dir.display()))?
         }
         _ => Vec::new(),
     };
@@ -400,13 +510,13 @@ pub fn show(
 
     if state.flags.iter().any(|f| f.flag.code == FlagCode::DuplicatePatient) {
         let who = state.document.as_ref().map(Identity::from_document).unwrap_or_default();
-        let matches = PatientIndex::from_store(store)?.matches(&state.chart_id, &who);
+        let matches = &view.duplicates;
         writeln!(out, "duplicate patient:")?;
         writeln!(out, "  this chart: {}", identity_line(&who))?;
         if matches.is_empty() {
             writeln!(out, "  no other chart matches any more (see the flag's reason for the chart it named)")?;
         }
-        for m in &matches {
+        for m in matches {
             let kind = match m.kind {
                 MatchKind::Overlay { .. } => "same MRN, another person",
                 MatchKind::Duplicate => "same person, another MRN",
@@ -420,10 +530,9 @@ pub fn show(
     }
 
     let written = crops_made.iter().filter(|c| matches!(c.outcome, CropOutcome::Written(_))).count();
-    let reason = match crops {
-        Some(dir) if written > 0 => format!("values shown; {written} crop(s) written under {}", dir.display()),
-        _ => "values shown".to_string(),
-    };
-    store.audit(&AuditEntry { operator, action: "viewed", chart_id: Some(chart_id), reason: Some(&reason), ..AuditEntry::default() })?;
+    if let (Some(dir), true) = (crops, written > 0) {
+        let reason = format!("{written} crop(s) written under {}", dir.display());
+        store.audit(&AuditEntry { operator, action: "viewed", chart_id: Some(chart_id), reason: Some(&reason), ..AuditEntry::default() })?;
+    }
     Ok(())
 }

@@ -18,7 +18,8 @@ use crate::extract;
 use crate::model::{BBox, FieldValue, Flag, FlagCode, PageInfo, Provenance, RecordKind, RecordRef};
 use crate::normalize;
 use crate::pipeline::{path, Pipeline, ValueType};
-use crate::store::{AuditEntry, ReviewState, ReviewTx, Store, StoreError};
+use super::parts;
+use crate::store::{AuditEntry, ReviewState, ReviewTx, StagedValue, Store, StoreError, Verified};
 use crate::validate;
 use chrono::NaiveDate;
 use serde_json::Value as Json;
@@ -114,6 +115,22 @@ pub struct Corrected {
     pub resolved: Vec<String>,
     /// Flags the correction raised on other fields (or a duplicate patient).
     pub raised: Vec<String>,
+    /// Parts the field held that the correction removed (only when asked).
+    pub dropped: Vec<String>,
+}
+
+/// What a correction replaces: which values of the draft, by what.
+struct Plan {
+    /// The stored field the values belong to.
+    field: String,
+    /// The part corrected, when not the whole field.
+    part: Option<String>,
+    /// Indices into the draft's values, ascending.
+    replaced: Vec<usize>,
+    new_values: Vec<StagedValue>,
+    old_value: Option<String>,
+    new_value: String,
+    dropped: Vec<String>,
 }
 
 /// Which open flags to waive.
@@ -150,8 +167,11 @@ impl FlagSelector {
 #[derive(Debug)]
 pub struct Draft {
     pub state: ReviewState,
-    /// Current values with the pipeline version that read them.
-    pub values: Vec<(FieldValue, String)>,
+    /// Current values with the pipeline version that read them and who verified them.
+    pub values: Vec<StagedValue>,
+    /// Who makes the changes, and when (a value they type or confirm is
+    /// marked verified by them).
+    verifier: Verified,
     pub flags: Vec<DraftFlag>,
     pub document: Option<Json>,
     values_changed: bool,
@@ -160,11 +180,16 @@ pub struct Draft {
 
 impl Draft {
     /// A draft of a chart that waits for review.
-    pub fn new(state: ReviewState) -> Result<Draft, Refusal> {
+    pub fn new(state: ReviewState, operator: &str) -> Result<Draft, Refusal> {
         if !state.is_waiting() {
             return Err(Refusal::NotWaiting { chart_id: state.chart_id.clone(), status: state.status.as_str().into() });
         }
-        let values = state.values.iter().map(|v| (v.value.clone(), v.pipeline_id.clone())).collect();
+        let values = state
+            .values
+            .iter()
+            .map(|v| StagedValue { value: v.value.clone(), pipeline_id: v.pipeline_id.clone(), verified: v.verified.clone() })
+            .collect();
+        let verifier = Verified { by: operator.to_string(), at: crate::store::now() };
         let flags = state
             .flags
             .iter()
@@ -177,7 +202,7 @@ impl Draft {
             })
             .collect();
         let document = state.document.clone();
-        Ok(Draft { state, values, flags, document, values_changed: false, audit: Vec::new() })
+        Ok(Draft { state, values, verifier, flags, document, values_changed: false, audit: Vec::new() })
     }
 
     pub fn chart_id(&self) -> &str {
@@ -203,12 +228,12 @@ impl Draft {
     }
 
     fn field_values(&self) -> Vec<FieldValue> {
-        self.values.iter().map(|(v, _)| v.clone()).collect()
+        self.values.iter().map(|v| v.value.clone()).collect()
     }
 
     /// The values of a field, for display and the audit.
     pub fn display_field(&self, field: &str) -> Option<String> {
-        display(self.values.iter().map(|(v, _)| v).filter(|v| v.field == field))
+        display(self.values.iter().map(|v| &v.value).filter(|v| v.field == field))
     }
 
     fn check_pipeline(&self, pipeline: &Pipeline) -> Result<(), Refusal> {
@@ -222,57 +247,51 @@ impl Draft {
         Ok(())
     }
 
-    /// Correct `field` to the text `raw`: normalised and validated like an
-    /// extracted value, or refused. Resolves the open flags on the field and
-    /// those validation no longer raises; raises those it newly raises on
-    /// other fields; re-checks duplicate patients when an identity field
-    /// changed (`index` is built on demand).
+    /// Correct `target` to the text `raw`: normalised and validated like an
+    /// extracted value, or refused. `target` is a field (its whole text) or
+    /// one part of a composite field (`encounters[0].diagnoses[1].code`,
+    /// `patient.address.zip`): the other parts are kept as they were.
+    /// A whole-field correction that would drop parts the field holds
+    /// (retyping only a code of a diagnosis list) is refused unless
+    /// `drop_parts` says the reviewer means it; the audit then names them.
+    /// Resolves the open flags on what was corrected and those validation no
+    /// longer raises; raises those it newly raises on other fields;
+    /// re-checks duplicate patients when an identity field changed (`index`
+    /// is built on demand).
+    #[allow(clippy::too_many_arguments)]
     pub fn correct(
         &mut self,
         pipeline: &Pipeline,
         today: NaiveDate,
         index: &mut LazyIndex<'_>,
-        field: &str,
+        target: &str,
         raw: &str,
         reason: &str,
+        drop_parts: bool,
     ) -> Result<Corrected, super::ReviewError> {
         let chart_id = self.chart_id().to_string();
         let reason = required_reason(reason, "correct a value")?;
         self.check_pipeline(pipeline)?;
         let current = self.field_values();
-        let holder = correctable_field(&current, field);
-        if holder != field {
-            return Err(Refusal::UnknownField {
-                chart_id,
-                field: field.into(),
-                hint: format!("it was read as part of `{holder}`; correct `{holder}` with its whole text"),
-            }
-            .into());
-        }
-        let kind = field_kind(pipeline, field, &current).ok_or_else(|| Refusal::UnknownField {
-            chart_id: chart_id.clone(),
-            field: field.into(),
-            hint: unknown_field_hint(field, &current, self.open_flags()),
-        })?;
-        let current_records = records(pipeline, &self.state.pages, &current);
-        let prov = self.provenance_for(pipeline, &current_records, field)?;
         let ctx = normalize::Context { today };
-        let mut new_values = extract::field_values(field, kind, raw, prov, &ctx);
-        if let Some(err) = new_values.iter().find_map(|v| v.error.clone()) {
-            return Err(Refusal::NotNormalised { chart_id, field: field.into(), kind: kind.as_str(), error: err }.into());
-        }
-        for v in &mut new_values {
-            v.prov.conf = REVIEWED_CONF;
-        }
+        let plan = self.plan(pipeline, &current, target, raw, drop_parts, &ctx)?;
+        let field = plan.field.clone();
 
-        // The corrected chart: the field's values replaced in place.
-        let pos = self.values.iter().position(|(v, _)| v.field == field);
-        let pipeline_id = self.state.pipeline_id.clone();
-        let mut after: Vec<(FieldValue, String)> =
-            self.values.iter().filter(|(v, _)| v.field != field).cloned().collect();
-        let at = pos.map_or(after.len(), |p| self.values[..p].iter().filter(|(v, _)| v.field != field).count());
-        after.splice(at..at, new_values.iter().map(|v| (v.clone(), pipeline_id.clone())));
-        let after_values: Vec<FieldValue> = after.iter().map(|(v, _)| v.clone()).collect();
+        // The corrected chart: the group's values replaced in place.
+        let at = plan.replaced.first().copied().unwrap_or(self.values.len());
+        let mut after: Vec<StagedValue> = Vec::with_capacity(self.values.len() + plan.new_values.len());
+        for (i, v) in self.values.iter().enumerate() {
+            if i == at {
+                after.extend(plan.new_values.iter().cloned());
+            }
+            if !plan.replaced.contains(&i) {
+                after.push(v.clone());
+            }
+        }
+        if at >= self.values.len() {
+            after.extend(plan.new_values.iter().cloned());
+        }
+        let after_values: Vec<FieldValue> = after.iter().map(|v| v.value.clone()).collect();
 
         let validate_all = |vals: &[FieldValue]| {
             let recs = records(pipeline, &self.state.pages, vals);
@@ -285,35 +304,45 @@ impl Draft {
                 today,
             })
         };
+        let key = |f: &Flag| (f.code, f.field.clone(), f.page);
         let before_flags = validate_all(&current);
         let after_flags = validate_all(&after_values);
+        let before_keys: HashSet<_> = before_flags.iter().map(key).collect();
+        // What the reviewer typed must pass; in a part correction, the other
+        // parts may keep the flags they had (a low confidence to confirm).
         let failing: Vec<String> = after_flags
             .iter()
-            .filter(|f| f.field.as_deref().is_some_and(|f| on_field(f, field)))
+            .filter(|f| {
+                f.field.as_deref().is_some_and(|p| {
+                    on_field(p, target) || (on_field(p, &field) && (plan.part.is_none() || !before_keys.contains(&key(f))))
+                })
+            })
             .map(|f| format!("{}: {}", f.code, f.reason))
             .collect();
         if !failing.is_empty() {
-            return Err(Refusal::FailsValidation { chart_id, field: field.into(), flags: failing }.into());
+            return Err(Refusal::FailsValidation { chart_id, field: target.into(), flags: failing }.into());
         }
 
         // Apply.
-        let old_value = self.display_field(field);
-        let new_value = display(new_values.iter()).unwrap_or_default();
+        let old_value = plan.old_value.clone();
+        let new_value = plan.new_value.clone();
         self.values = after;
         self.values_changed = true;
         let new_records = records(pipeline, &self.state.pages, &after_values);
         self.document = Some(extract::document::build(pipeline, &new_records, &after_values));
+        let mut why = reason.to_string();
+        if !plan.dropped.is_empty() {
+            why.push_str(&format!(" (parts removed: {})", plan.dropped.join(", ")));
+        }
         self.audit.push(AuditLine {
             action: "corrected",
-            field: Some(field.into()),
+            field: Some(target.into()),
             old_value: old_value.clone(),
             new_value: Some(new_value.clone()),
-            reason: Some(reason.into()),
+            reason: Some(why),
         });
-        let mut out = Corrected { old_value, new_value, ..Corrected::default() };
-
-        let key = |f: &Flag| (f.code, f.field.clone(), f.page);
-        let before_keys: HashSet<_> = before_flags.iter().map(key).collect();
+        let mut out = Corrected { old_value, new_value, dropped: plan.dropped.clone(), ..Corrected::default() };
+        let field = target;
         let after_keys: HashSet<_> = after_flags.iter().map(key).collect();
         let corrected = format!("corrected: {reason}");
         let gone = format!("no longer raised after the correction of {field}");
@@ -340,13 +369,181 @@ impl Draft {
                 out.raised.push(self.raise(f));
             }
         }
-        if is_identity_field(pipeline, field) {
+        if is_identity_field(pipeline, &plan.field) || is_identity_field(pipeline, target) {
             let index = index.get()?;
             self.recheck_duplicates(index, field, &mut out);
             let who = self.document.as_ref().map(Identity::from_document).unwrap_or_default();
             index.register(self.chart_id(), who, Origin::Loaded);
         }
         Ok(out)
+    }
+
+    /// Decide what a correction of `target` to `raw` replaces, or refuse.
+    fn plan(
+        &self,
+        pipeline: &Pipeline,
+        current: &[FieldValue],
+        target: &str,
+        raw: &str,
+        drop_parts: bool,
+        ctx: &normalize::Context,
+    ) -> Result<Plan, Refusal> {
+        let chart_id = self.chart_id().to_string();
+        let holder = match current.iter().find(|v| v.path == target && v.field != target) {
+            Some(v) => v.field.clone(),
+            None => correctable_field(current, target),
+        };
+        let verified = |v: FieldValue| StagedValue {
+            value: v,
+            pipeline_id: self.state.pipeline_id.clone(),
+            verified: Some(self.verifier.clone()),
+        };
+        let of_field: Vec<usize> = (0..self.values.len()).filter(|&i| self.values[i].value.field == holder).collect();
+        // The value groups of the field, by value type: an address may be
+        // read as a street line and a city-state-ZIP line under one path.
+        let mut kinds: Vec<ValueType> = Vec::new();
+        for &i in &of_field {
+            let k = self.values[i].value.kind;
+            if !kinds.contains(&k) {
+                kinds.push(k);
+            }
+        }
+        let group = |k: ValueType| -> Vec<usize> { of_field.iter().copied().filter(|&i| self.values[i].value.kind == k).collect() };
+        let failed = |g: &[usize]| g.iter().any(|&i| self.values[i].value.error.is_some());
+
+        if holder == target {
+            // The whole field.
+            let (kind, replaced) = match kinds.as_slice() {
+                [] => {
+                    let kind = field_kind(pipeline, target, current).ok_or_else(|| Refusal::UnknownField {
+                        chart_id: chart_id.clone(),
+                        field: target.into(),
+                        hint: unknown_field_hint(target, current, self.open_flags()),
+                    })?;
+                    (kind, Vec::new())
+                }
+                [k] => (*k, group(*k)),
+                many => {
+                    let bad: Vec<ValueType> = many.iter().copied().filter(|&k| failed(&group(k))).collect();
+                    match bad.as_slice() {
+                        [k] => (*k, group(*k)),
+                        _ => {
+                            let paths: Vec<String> =
+                                of_field.iter().map(|&i| self.values[i].value.path.clone()).filter(|p| p != target).collect();
+                            return Err(Refusal::Usage(format!(
+                                "chart {chart_id}: {target} was read as {} values ({}); correct one part of it: {}",
+                                many.len(),
+                                many.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
+                                paths.join(", ")
+                            )));
+                        }
+                    }
+                }
+            };
+            let prov = match replaced.first() {
+                Some(&i) => self.values[i].value.prov.clone(),
+                None => {
+                    let recs = records(pipeline, &self.state.pages, current);
+                    self.provenance_for(pipeline, &recs, target)?
+                }
+            };
+            let text = parts::reviewer_text(kind, raw);
+            let mut new_values = extract::field_values(target, kind, &text, prov, ctx);
+            if let Some(err) = new_values.iter().find_map(|v| v.error.clone()) {
+                return Err(Refusal::NotNormalised { chart_id, field: target.into(), kind: kind.as_str(), error: err });
+            }
+            for v in &mut new_values {
+                v.prov.conf = REVIEWED_CONF;
+            }
+            let before = parts::parts_of(replaced.iter().map(|&i| &self.values[i].value));
+            let after = parts::parts_of(new_values.iter());
+            let dropped = if parts::is_composite(kind) { parts::dropped(&before, &after) } else { Vec::new() };
+            if !dropped.is_empty() && !drop_parts {
+                return Err(Refusal::WouldDrop { chart_id, field: target.into(), dropped });
+            }
+            return Ok(Plan {
+                field: target.into(),
+                part: None,
+                old_value: display(replaced.iter().map(|&i| &self.values[i].value)),
+                new_value: display(new_values.iter()).unwrap_or_default(),
+                replaced,
+                new_values: new_values.into_iter().map(verified).collect(),
+                dropped,
+            });
+        }
+
+        // One part of a composite field.
+        let whole = || format!("correct `{holder}` with its whole text");
+        let composite: Vec<ValueType> = kinds.iter().copied().filter(|&k| parts::is_composite(k)).collect();
+        let kind = composite
+            .iter()
+            .copied()
+            .find(|&k| group(k).iter().any(|&i| self.values[i].value.path == target))
+            .or(match composite.as_slice() {
+                [k] => Some(*k),
+                _ => None,
+            })
+            .ok_or_else(|| Refusal::UnknownField { chart_id: chart_id.clone(), field: target.into(), hint: whole() })?;
+        let replaced = group(kind);
+        if failed(&replaced) {
+            return Err(Refusal::UnknownField {
+                chart_id,
+                field: target.into(),
+                hint: format!("`{holder}` was not read as parts (it fails its type); {}", whole()),
+            });
+        }
+        let before = parts::parts_of(replaced.iter().map(|&i| &self.values[i].value));
+        let mut wanted = before.clone();
+        wanted.insert(target.to_string(), normalize::clean_text(raw));
+        let composed = parts::compose(kind, &holder, &wanted)
+            .ok_or_else(|| Refusal::UnknownField { chart_id: chart_id.clone(), field: target.into(), hint: whole() })?;
+        let first = &self.values[replaced[0]].value;
+        let new_values = extract::field_values(&holder, kind, &composed, first.prov.clone(), ctx);
+        if let Some(err) = new_values.iter().find_map(|v| v.error.clone()) {
+            return Err(Refusal::NotNormalised { chart_id, field: target.into(), kind: kind.as_str(), error: err });
+        }
+        let after = parts::parts_of(new_values.iter());
+        let changed = parts::changed_parts(&before, &after, target);
+        if !after.contains_key(target) || !changed.is_empty() {
+            return Err(Refusal::UnknownField {
+                chart_id,
+                field: target.into(),
+                hint: format!(
+                    "the part cannot be corrected on its own{}; {}",
+                    if changed.is_empty() { String::new() } else { format!(" (it would change {})", changed.join(", ")) },
+                    whole()
+                ),
+            });
+        }
+        // The other parts stay exactly as read (confidence, reads, verified
+        // mark); the corrected one is the reviewer's.
+        let old_of = |p: &str| replaced.iter().map(|&i| &self.values[i]).find(|v| v.value.path == p);
+        let mut staged = Vec::with_capacity(new_values.len());
+        for mut v in new_values {
+            if v.path == target {
+                if let Some(old) = old_of(target) {
+                    v.prov = old.value.prov.clone();
+                }
+                v.prov.conf = REVIEWED_CONF;
+                v.prov.reads = Vec::new();
+                staged.push(verified(v));
+            } else {
+                staged.push(old_of(&v.path).cloned().expect("unchanged parts were there before"));
+            }
+        }
+        Ok(Plan {
+            field: holder.clone(),
+            part: Some(target.into()),
+            old_value: old_of(target).and_then(|v| v.value.value.as_ref().map(|x| x.to_string())),
+            new_value: staged
+                .iter()
+                .find(|v| v.value.path == target)
+                .map(|v| v.value.value.as_ref().map(|x| x.to_string()).unwrap_or_default())
+                .unwrap_or_default(),
+            replaced,
+            new_values: staged,
+            dropped: Vec::new(),
+        })
     }
 
     /// Compare the corrected patient with everything loaded again: open
@@ -404,6 +601,58 @@ impl Draft {
         described
     }
 
+    /// Confirm that `target` (a field or one part of it) is right as read:
+    /// its values are marked verified and the open `low_confidence` flags
+    /// on it resolved. A value that fails its type cannot be confirmed (it
+    /// is corrected, or its flag waived with a reason); flags of other codes
+    /// stay open and are returned, for the reviewer to settle.
+    pub fn confirm(&mut self, target: &str) -> Result<(Vec<String>, Vec<String>), Refusal> {
+        let chart_id = self.chart_id().to_string();
+        let hits: Vec<usize> = (0..self.values.len())
+            .filter(|&i| {
+                let v = &self.values[i].value;
+                v.field == target || v.path == target || path::is_under(&v.path, target)
+            })
+            .collect();
+        if hits.is_empty() {
+            return Err(Refusal::UnknownField {
+                chart_id,
+                field: target.into(),
+                hint: "the chart holds no value there to confirm; correct it with the value on the page".into(),
+            });
+        }
+        if hits.iter().any(|&i| self.values[i].value.error.is_some()) {
+            return Err(Refusal::Usage(format!(
+                "chart {chart_id}: {target} fails its type and cannot be confirmed as read: correct it, or waive its flag with a reason"
+            )));
+        }
+        for &i in &hits {
+            self.values[i].verified = Some(self.verifier.clone());
+        }
+        self.values_changed = true;
+        self.audit.push(AuditLine {
+            action: "confirmed",
+            field: Some(target.into()),
+            old_value: None,
+            new_value: display(hits.iter().map(|&i| &self.values[i].value)),
+            reason: Some("right as read".into()),
+        });
+        let mut resolved = Vec::new();
+        let mut still = Vec::new();
+        for i in 0..self.flags.len() {
+            let f = &self.flags[i];
+            if !f.is_open() || !f.flag.field.as_deref().is_some_and(|p| on_field(p, target)) {
+                continue;
+            }
+            if f.flag.code == FlagCode::LowConfidence {
+                resolved.push(self.resolve(i, "confirmed: right as read".into()));
+            } else {
+                still.push(f.describe());
+            }
+        }
+        Ok((resolved, still))
+    }
+
     /// Waive the open flags `which` selects, with a reason.
     pub fn waive(&mut self, which: &FlagSelector, reason: &str) -> Result<Vec<String>, Refusal> {
         let reason = required_reason(reason, "waive a flag")?;
@@ -433,8 +682,8 @@ impl Draft {
     /// Where a corrected value is recorded: the box of the value it replaces,
     /// else the page of its record, of its flag, or of its document type.
     fn provenance_for(&self, pipeline: &Pipeline, records: &[RecordRef], field: &str) -> Result<Provenance, Refusal> {
-        if let Some((v, _)) = self.values.iter().find(|(v, _)| v.field == field) {
-            return Ok(v.prov.clone());
+        if let Some(v) = self.values.iter().find(|v| v.value.field == field) {
+            return Ok(v.value.prov.clone());
         }
         let no_record = || Refusal::NoRecord { chart_id: self.chart_id().into(), field: field.into() };
         let page = match record_of(pipeline, field) {

@@ -3,8 +3,9 @@
 //! patients are caught.
 //!
 //! A chart with any flag waits in the review queue (`review_queue`, with its
-//! staged values and document) and is not in the validated tables. A
-//! reviewer
+//! staged values and document) and is not in the validated tables. Every
+//! front end works through the review core ([`core`]: [`view`] and
+//! [`apply`]); the functions below are its shortest forms. A reviewer
 //!
 //! - lists the queue ([`crate::store::Store::review_queue`], oldest first);
 //! - looks at a chart: every value with its confidence and page, the flags
@@ -13,7 +14,10 @@
 //! - **corrects** a value ([`correct`]): the text is normalised and the
 //!   corrected chart validated exactly like an extracted one, or the
 //!   correction is refused; it resolves the flags on that field;
-//! - **waives** a flag with a reason ([`waive`]);
+//! - **confirms** a value as read ([`Action::Confirm`]: marked verified);
+//! - **waives** a flag with a coded reason ([`waive`], [`WaiveReason`]);
+//! - **holds** or **escalates** a chart with a reason, **claims** it, and
+//!   **reopens** an approved or rejected one;
 //! - **approves** the chart ([`approve`]) once no flag is open — it then
 //!   moves into the validated tables — or **rejects** it with a reason
 //!   ([`reject`]);
@@ -59,17 +63,20 @@
 //!   entry. Approved charts' staged values move to `chart_values`.
 
 pub mod cli;
+pub mod core;
 pub mod crop;
 pub mod draft;
 pub mod duplicates;
+pub mod parts;
 pub mod worklist;
 
+pub use self::core::{apply, view, Action, ChartView, Outcome, Request, WaiveReason};
 pub use draft::{Corrected, FlagSelector};
 pub use duplicates::PatientIndex;
 
 use crate::pipeline::Pipeline;
-use crate::store::{AuditEntry, ReviewTx, Store, StoreError};
-use draft::{Draft, LazyIndex};
+use crate::store::{ReviewTx, Store, StoreError};
+use draft::Draft;
 use std::path::PathBuf;
 
 /// Something the reviewer asked for that is not allowed. Messages name the
@@ -100,6 +107,12 @@ pub enum Refusal {
     PipelineMismatch { chart_id: String, chart: String, given: String },
     #[error("chart {chart_id} has no open flag with {what}{}", if open.is_empty() { "; it has no open flag".to_string() } else { format!("; its open flags:\n  {}", open.join("\n  ")) })]
     NoOpenFlag { chart_id: String, what: String, open: Vec<String> },
+    #[error("chart {chart_id} changed since you saw it (revision {seen}, now {now}): nothing was changed; look at it again")]
+    Stale { chart_id: String, seen: i64, now: i64 },
+    #[error("chart {chart_id} is being worked on by {by}: you cannot {action} until they finish or their claim lapses")]
+    Claimed { chart_id: String, by: String, action: &'static str },
+    #[error("chart {chart_id}: the correction of {field} would remove {} part(s) it holds: {}; correct one part (e.g. {}) or, if they are not on the page, say so (--drop-parts)", dropped.len(), dropped.join(", "), dropped.first().map(String::as_str).unwrap_or(""))]
+    WouldDrop { chart_id: String, field: String, dropped: Vec<String> },
     #[error("{0}")]
     Usage(String),
     #[error("worklist {}: {} bad row(s), nothing was changed:\n  {}", file.display(), errors.len(), errors.iter().map(|(line, e)| format!("line {line}: {e}")).collect::<Vec<_>>().join("\n  "))]
@@ -143,15 +156,14 @@ pub fn today() -> chrono::NaiveDate {
 }
 
 /// The draft of a chart waiting for review, read inside `tx`.
-fn load_draft(tx: &ReviewTx<'_>, chart_id: &str) -> Result<Draft, ReviewError> {
+fn load_draft(tx: &ReviewTx<'_>, chart_id: &str, operator: &str) -> Result<Draft, ReviewError> {
     let state =
         tx.store().review_state(chart_id)?.ok_or_else(|| Refusal::NoChart { chart_id: chart_id.to_string() })?;
-    Ok(Draft::new(state)?)
+    Ok(Draft::new(state, operator)?)
 }
 
-/// Correct `field` of a chart in review to the text `value`, with a reason.
-/// The text is normalised as the field's value type and the corrected chart
-/// validated; a value that fails either is refused and nothing changes.
+/// Correct `field` (or one part of it) of a chart in review to the text
+/// `value`, with a reason: [`Action::Correct`] through the core.
 pub fn correct(
     store: &Store,
     pipeline: &Pipeline,
@@ -161,69 +173,30 @@ pub fn correct(
     value: &str,
     reason: &str,
 ) -> Result<Corrected, ReviewError> {
-    let operator = check_operator(operator)?;
-    let tx = store.begin_review()?;
-    let mut draft = load_draft(&tx, chart_id)?;
-    let mut index = LazyIndex::new(store);
-    let out = draft.correct(pipeline, today(), &mut index, field, value, reason)?;
-    draft.write(&tx, operator)?;
-    tx.commit()?;
-    Ok(out)
+    draft::required_reason(reason, "correct a value")?;
+    let action = Action::Correct { field: field.into(), value: value.into(), reason: Some(reason.into()), drop_parts: false };
+    let done = apply(store, pipeline, Request { operator, chart_id, revision: None }, action)?;
+    Ok(done.corrected.unwrap_or_default())
 }
 
-/// Waive the open flags `which` selects, with a reason; returns them.
+/// Waive the open flags `which` selects with a free-text reason
+/// ([`WaiveReason::Other`]).
 pub fn waive(store: &Store, operator: &str, chart_id: &str, which: &FlagSelector, reason: &str) -> Result<Vec<String>, ReviewError> {
-    let operator = check_operator(operator)?;
-    let tx = store.begin_review()?;
-    let mut draft = load_draft(&tx, chart_id)?;
-    let waived = draft.waive(which, reason)?;
-    draft.write(&tx, operator)?;
-    tx.commit()?;
-    Ok(waived)
+    let note = draft::required_reason(reason, "waive a flag")?;
+    let action = Action::Waive { which: which.clone(), reason: WaiveReason::Other, note: Some(note.into()) };
+    Ok(apply(store, &Pipeline::default_pipeline(), Request { operator, chart_id, revision: None }, action)?.waived)
 }
 
-/// Approve a chart in review: refused while any flag is open; otherwise it
-/// moves into the validated tables (status accepted, its values into
-/// `chart_values`, its document validated).
-pub fn approve(store: &Store, operator: &str, chart_id: &str, reason: Option<&str>) -> Result<(), ReviewError> {
-    let operator = check_operator(operator)?;
-    let tx = store.begin_review()?;
-    let draft = load_draft(&tx, chart_id)?;
-    draft.check_approvable()?;
-    tx.accept(chart_id, operator)?;
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    tx.audit(&AuditEntry {
-        operator,
-        action: "approved",
-        chart_id: Some(chart_id),
-        old_value: Some("review"),
-        new_value: Some("accepted"),
-        reason,
-        ..AuditEntry::default()
-    })?;
-    tx.commit()?;
-    Ok(())
+/// Approve a chart in review ([`Action::Approve`]).
+pub fn approve(store: &Store, operator: &str, chart_id: &str, reason: Option<&str>) -> Result<Outcome, ReviewError> {
+    let action = Action::Approve { note: reason.map(str::to_string) };
+    apply(store, &Pipeline::default_pipeline(), Request { operator, chart_id, revision: None }, action)
 }
 
-/// Reject a chart in review with a reason: it stays out of the validated
-/// tables (status rejected); its staged rows are kept for the record.
-pub fn reject(store: &Store, operator: &str, chart_id: &str, reason: &str) -> Result<(), ReviewError> {
-    let operator = check_operator(operator)?;
-    let reason = draft::required_reason(reason, "reject a chart")?;
-    let tx = store.begin_review()?;
-    load_draft(&tx, chart_id)?;
-    tx.reject(chart_id, operator)?;
-    tx.audit(&AuditEntry {
-        operator,
-        action: "rejected",
-        chart_id: Some(chart_id),
-        old_value: Some("review"),
-        new_value: Some("rejected"),
-        reason: Some(reason),
-        ..AuditEntry::default()
-    })?;
-    tx.commit()?;
-    Ok(())
+/// Reject a chart in review with a reason ([`Action::Reject`]).
+pub fn reject(store: &Store, operator: &str, chart_id: &str, reason: &str) -> Result<Outcome, ReviewError> {
+    let action = Action::Reject { reason: reason.into() };
+    apply(store, &Pipeline::default_pipeline(), Request { operator, chart_id, revision: None }, action)
 }
 
 #[cfg(test)]

@@ -202,9 +202,10 @@ fn a_correction_that_fails_normalisation_or_validation_is_refused() {
     }
     assert!(!err.to_string().contains("1950"), "{err}");
 
-    let err = correct(&db.store, p, "bob", &c.chart_id, "patient.family", "Thompson", "x").unwrap_err();
-    assert!(matches!(err, ReviewError::Refused(Refusal::UnknownField { .. })), "{err}");
-    assert!(err.to_string().contains("patient.name"), "{err}");
+    // A name part is normalised as the name it belongs to.
+    let err = correct(&db.store, p, "bob", &c.chart_id, "patient.family", "Th0mpson", "x").unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::NotNormalised { .. })), "{err}");
+    assert!(!err.to_string().contains("Th0mpson"), "{err}");
     let err = correct(&db.store, p, "bob", &c.chart_id, "encounters[3].npi", "1234567893", "x").unwrap_err();
     assert!(matches!(err, ReviewError::Refused(Refusal::NoRecord { .. })), "{err}");
     let err = correct(&db.store, p, "bob", &c.chart_id, "patient.dob", "03/14/1952", " ").unwrap_err();
@@ -432,9 +433,13 @@ fn a_flag_on_one_diagnosis_code_is_corrected_through_the_visit_diagnoses() {
     assert_eq!(c.flags[0].field.as_deref(), Some("encounters[0].diagnoses[0].code"));
     load(&db, &c);
     let p = &db.pipeline;
-    let err = correct(&db.store, p, "bob", &c.chart_id, "encounters[0].diagnoses[0].code", "250.00", "x").unwrap_err();
-    assert!(err.to_string().contains("correct `encounters[0].diagnoses`"), "{err}");
+    // The part, corrected to another ICD-10 code, still fails.
+    let err = correct(&db.store, p, "bob", &c.chart_id, "encounters[0].diagnoses[0].code", "E11.65", "x").unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::FailsValidation { .. })), "{err}");
     let err = correct(&db.store, p, "bob", &c.chart_id, "encounters[0].diagnoses", "E11.9 Type 2 diabetes", "x").unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::WouldDrop { .. })), "{err}");
+    let err = correct(&db.store, p, "bob", &c.chart_id, "encounters[0].diagnoses", "E11.9 Type 2 diabetes; 401.9 Hypertension", "x")
+        .unwrap_err();
     assert!(matches!(err, ReviewError::Refused(Refusal::FailsValidation { .. })), "{err}");
 
     let mut sheet = Vec::new();
@@ -472,4 +477,223 @@ fn a_chart_read_with_another_pipeline_needs_that_pipeline() {
         waive(&db.store, "", &c.chart_id, &none, "x").unwrap_err(),
         ReviewError::Refused(Refusal::NoOperator)
     ));
+}
+
+// ---------------------------------------------------------------- the core
+
+fn req<'a>(operator: &'a str, chart_id: &'a str) -> Request<'a> {
+    Request { operator, chart_id, revision: None }
+}
+
+fn act(db: &Db, operator: &str, chart_id: &str, action: Action) -> Result<Outcome, ReviewError> {
+    apply(&db.store, &db.pipeline, req(operator, chart_id), action)
+}
+
+fn correction(field: &str, value: &str) -> Action {
+    Action::Correct { field: field.into(), value: value.into(), reason: None, drop_parts: false }
+}
+
+fn two_diagnoses() -> ChartResult {
+    // An ICD-10 code on a 1998 visit, beside a right one.
+    chart("box-01/dx", &with(BASE, "encounters[0].diagnoses", "E11.9 Type 2 diabetes\n401.9 Hypertension", 90.0), vec![])
+}
+
+#[test]
+fn one_part_of_a_composite_value_is_corrected_and_the_rest_kept() {
+    let db = db();
+    let c = two_diagnoses();
+    load(&db, &c);
+    let before = db.store.values_for(&c.chart_id).unwrap();
+    let done = act(&db, "bob", &c.chart_id, correction("encounters[0].diagnoses[0].code", "250.00")).unwrap();
+    assert_eq!(done.open_flags, 0, "{:?}", done.lines);
+    let doc = db.store.document_for(&c.chart_id).unwrap().unwrap();
+    let dx = &doc["encounters"][0]["diagnoses"];
+    assert_eq!(dx[0]["code"], "250.00");
+    assert_eq!(dx[0]["text"], "Type 2 diabetes");
+    assert_eq!(dx[1]["code"], "401.9");
+    assert_eq!(dx[1]["text"], "Hypertension");
+    // The other parts are the values as read, untouched; only the code is the reviewer's.
+    let after = db.store.values_for(&c.chart_id).unwrap();
+    assert_eq!(after.len(), before.len());
+    for v in &after {
+        let old = before.iter().find(|b| b.value.path == v.value.path).unwrap();
+        if v.value.path == "encounters[0].diagnoses[0].code" {
+            assert_eq!(v.verified.as_ref().unwrap().by, "bob");
+            assert_eq!(v.value.prov.conf, draft::REVIEWED_CONF);
+        } else {
+            assert_eq!(v.value, old.value, "{}", v.value.path);
+            assert!(v.verified.is_none());
+        }
+    }
+    let audit = db.store.audit_log(Some(&c.chart_id)).unwrap();
+    let set = audit.iter().find(|a| a.action == "corrected").unwrap();
+    assert_eq!(set.field.as_deref(), Some("encounters[0].diagnoses[0].code"));
+    assert_eq!(set.old_value.as_deref(), Some("E11.9"));
+    assert_eq!(set.new_value.as_deref(), Some("250.00"));
+}
+
+#[test]
+fn a_whole_field_correction_that_would_drop_parts_is_refused_unless_said() {
+    let db = db();
+    let c = two_diagnoses();
+    load(&db, &c);
+    let audit_before = db.store.audit_log(Some(&c.chart_id)).unwrap().len();
+    // Retyping only the code drops the text and the second diagnosis.
+    let err = act(&db, "bob", &c.chart_id, correction("encounters[0].diagnoses", "250.00")).unwrap_err();
+    match &err {
+        ReviewError::Refused(Refusal::WouldDrop { dropped, .. }) => {
+            assert_eq!(dropped.len(), 3, "{dropped:?}");
+            assert!(dropped.contains(&"encounters[0].diagnoses[1].code".to_string()));
+        }
+        other => panic!("{other}"),
+    }
+    assert!(!err.to_string().contains("Hypertension"), "{err}");
+    assert_eq!(db.store.audit_log(Some(&c.chart_id)).unwrap().len(), audit_before);
+    // `;` separates diagnoses a reviewer types: nothing is merged or dropped.
+    act(&db, "bob", &c.chart_id, correction("encounters[0].diagnoses", "250.00 Type 2 diabetes; 401.9 Hypertension")).unwrap();
+    let doc = db.store.document_for(&c.chart_id).unwrap().unwrap();
+    assert_eq!(doc["encounters"][0]["diagnoses"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["encounters"][0]["diagnoses"][1]["text"], "Hypertension");
+    // Said: the removal is done and audited with the parts' paths.
+    let action = Action::Correct {
+        field: "encounters[0].diagnoses".into(),
+        value: "250.00 Type 2 diabetes".into(),
+        reason: Some("second line is another visit's".into()),
+        drop_parts: true,
+    };
+    let done = act(&db, "bob", &c.chart_id, action).unwrap();
+    assert_eq!(done.corrected.unwrap().dropped, ["encounters[0].diagnoses[1].code", "encounters[0].diagnoses[1].text"]);
+    let audit = db.store.audit_log(Some(&c.chart_id)).unwrap();
+    assert!(audit.iter().any(|a| a.action == "corrected" && a.reason.as_deref().unwrap().contains("parts removed: encounters[0].diagnoses[1].code")));
+}
+
+#[test]
+fn confirming_a_value_marks_it_verified_through_approval_and_export() {
+    let db = db();
+    let c = low_dob();
+    load(&db, &c);
+    // A value that is not in the chart cannot be confirmed.
+    assert!(act(&db, "bob", &c.chart_id, Action::Confirm { field: "coverage.payer".into() }).is_err());
+    let done = act(&db, "bob", &c.chart_id, Action::Confirm { field: "patient.dob".into() }).unwrap();
+    assert_eq!(done.open_flags, 0);
+    let dob = db.store.values_for(&c.chart_id).unwrap().into_iter().find(|v| v.value.path == "patient.dob").unwrap();
+    assert_eq!(dob.value.prov.conf, 40.0, "the OCR confidence stays as read");
+    assert_eq!(dob.verified.as_ref().unwrap().by, "bob");
+    act(&db, "bob", &c.chart_id, Action::Approve { note: None }).unwrap();
+    let dob = db.store.values_for(&c.chart_id).unwrap().into_iter().find(|v| v.value.path == "patient.dob").unwrap();
+    assert_eq!(dob.verified.as_ref().unwrap().by, "bob", "verified in the validated table too");
+
+    let mut out = Vec::new();
+    db.store.export_jsonl_with(&mut out, true).unwrap();
+    let line: serde_json::Value = serde_json::from_slice(out.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(line["review"]["queue"]["state"], "approved");
+    assert_eq!(line["review"]["verified"][0]["path"], "patient.dob");
+    assert_eq!(line["review"]["flags"][0]["resolution"], "confirmed: right as read");
+    // The spec's export is unchanged.
+    let mut plain = Vec::new();
+    db.store.export_jsonl(&mut plain).unwrap();
+    let plain: serde_json::Value = serde_json::from_slice(plain.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert!(plain.get("review").is_none());
+}
+
+#[test]
+fn a_value_that_fails_its_type_cannot_be_confirmed() {
+    let db = db();
+    let c = chart("box-01/npi", &with(BASE, "encounters[0].npi", "12345O7893", 90.0), vec![]);
+    load(&db, &c);
+    let err = act(&db, "bob", &c.chart_id, Action::Confirm { field: "encounters[0].npi".into() }).unwrap_err();
+    assert!(err.is_refusal(), "{err}");
+    assert!(err.to_string().contains("fails its type"), "{err}");
+}
+
+#[test]
+fn waivers_carry_a_coded_reason_and_other_needs_a_note() {
+    let db = db();
+    let c = low_dob();
+    load(&db, &c);
+    let which = FlagSelector { id: None, code: Some(FlagCode::LowConfidence), field: None };
+    let other = Action::Waive { which: which.clone(), reason: WaiveReason::Other, note: Some("  ".into()) };
+    assert!(matches!(act(&db, "bob", &c.chart_id, other).unwrap_err(), ReviewError::Refused(Refusal::NoReason { .. })));
+    let coded = Action::Waive { which, reason: WaiveReason::AsWritten, note: None };
+    act(&db, "bob", &c.chart_id, coded).unwrap();
+    let f = db.store.flags_for(&c.chart_id).unwrap().into_iter().next().unwrap();
+    assert_eq!(f.resolution.as_deref(), Some("waived: as_written"));
+}
+
+#[test]
+fn hold_escalate_and_release_are_kept_and_audited() {
+    let db = db();
+    let c = low_dob();
+    load(&db, &c);
+    assert!(act(&db, "bob", &c.chart_id, Action::Hold { reason: " ".into() }).is_err());
+    act(&db, "bob", &c.chart_id, Action::Escalate { reason: "DOB differs from the registration system".into() }).unwrap();
+    let q = db.store.review_queue(None).unwrap().into_iter().next().unwrap();
+    assert_eq!(q.hold.as_ref().unwrap().kind, crate::store::HoldKind::Escalated);
+    act(&db, "bob", &c.chart_id, Action::Release).unwrap();
+    assert!(db.store.review_queue(None).unwrap()[0].hold.is_none());
+    assert!(act(&db, "bob", &c.chart_id, Action::Release).is_err(), "nothing to release");
+    let actions: Vec<String> = db.store.audit_log(Some(&c.chart_id)).unwrap().into_iter().map(|a| a.action).collect();
+    assert_eq!(actions, ["queued", "escalated", "released"]);
+}
+
+#[test]
+fn a_claimed_chart_and_a_stale_edit_are_refused() {
+    let db = db();
+    let c = low_dob();
+    load(&db, &c);
+    let seen = act(&db, "bob", &c.chart_id, Action::Claim).unwrap().revision;
+    let err = act(&db, "carol", &c.chart_id, Action::Confirm { field: "patient.dob".into() }).unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::Claimed { ref by, .. }) if by == "bob"), "{err}");
+    // Bob changes the chart; an edit made against the revision before is refused.
+    act(&db, "bob", &c.chart_id, correction("patient.sex", "F")).unwrap();
+    let stale = Request { operator: "bob", chart_id: &c.chart_id, revision: Some(seen) };
+    let err = apply(&db.store, &db.pipeline, stale, Action::Confirm { field: "patient.dob".into() }).unwrap_err();
+    assert!(matches!(err, ReviewError::Refused(Refusal::Stale { .. })), "{err}");
+    act(&db, "bob", &c.chart_id, Action::Unclaim).unwrap();
+    act(&db, "carol", &c.chart_id, Action::Confirm { field: "patient.dob".into() }).unwrap();
+}
+
+#[test]
+fn rejected_and_approved_charts_can_be_reopened_without_losing_anything() {
+    let db = db();
+    let c = low_dob();
+    load(&db, &c);
+    act(&db, "bob", &c.chart_id, Action::Reject { reason: "another patient's pages".into() }).unwrap();
+    // Rejected: listed, with its reason, in the review export.
+    let mut out = Vec::new();
+    db.store.export_jsonl_with(&mut out, true).unwrap();
+    let line: serde_json::Value = serde_json::from_slice(out.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(line["status"], "rejected");
+    assert_eq!(line["review"]["queue"]["reason"], "another patient's pages");
+    assert!(act(&db, "bob", &c.chart_id, Action::Reopen { reason: "".into() }).is_err());
+    act(&db, "bob", &c.chart_id, Action::Reopen { reason: "pages were this patient's after all".into() }).unwrap();
+    assert_eq!(db.store.chart_state(&c.chart_id).unwrap().unwrap().status, ChartStatus::Review);
+
+    act(&db, "bob", &c.chart_id, Action::Confirm { field: "patient.dob".into() }).unwrap();
+    act(&db, "bob", &c.chart_id, Action::Approve { note: None }).unwrap();
+    let accepted = db.store.values_for(&c.chart_id).unwrap();
+    let doc = db.store.document_for(&c.chart_id).unwrap().unwrap();
+    act(&db, "carol", &c.chart_id, Action::Reopen { reason: "MRN queried by registration".into() }).unwrap();
+    let state = db.store.review_state(&c.chart_id).unwrap().unwrap();
+    assert!(state.is_waiting());
+    assert_eq!(state.values.iter().map(|v| (&v.value, &v.verified)).collect::<Vec<_>>(),
+        accepted.iter().map(|v| (&v.value, &v.verified)).collect::<Vec<_>>());
+    assert_eq!(state.document.as_ref(), Some(&doc));
+    act(&db, "carol", &c.chart_id, Action::Approve { note: Some("MRN checked".into()) }).unwrap();
+    let actions: Vec<String> = db.store.audit_log(Some(&c.chart_id)).unwrap().into_iter().map(|a| a.action).collect();
+    assert_eq!(actions, ["queued", "rejected", "reopened", "confirmed", "resolved", "approved", "reopened", "approved"]);
+}
+
+#[test]
+fn a_view_is_audited_and_shows_the_duplicates_and_history() {
+    let db = db();
+    let c = low_dob();
+    load(&db, &c);
+    let v = view(&db.store, "vera", &c.chart_id, "values shown").unwrap();
+    assert_eq!(v.state.chart_id, c.chart_id);
+    assert_eq!(v.history.len(), 1, "the view is recorded after it is read");
+    let audit = db.store.audit_log(Some(&c.chart_id)).unwrap();
+    assert_eq!(audit.last().unwrap().action, "viewed");
+    assert_eq!(audit.last().unwrap().operator, "vera");
+    assert!(view(&db.store, " ", &c.chart_id, "x").is_err());
 }

@@ -226,7 +226,7 @@ pub fn import(
         let slot = match by_chart.get(&row.chart_id) {
             Some(s) => s.clone(),
             None => {
-                let s = match load_draft(&tx, &row.chart_id) {
+                let s = match load_draft(&tx, &row.chart_id, operator) {
                     Ok(d) => {
                         drafts.push(d);
                         Ok(drafts.len() - 1)
@@ -288,7 +288,7 @@ pub fn import(
             }
             continue;
         }
-        match draft.correct(pipeline, today, &mut index, &field, new_value, &row.reason) {
+        match draft.correct(pipeline, today, &mut index, &field, new_value, &row.reason, false) {
             Ok(_) => {
                 corrected.insert(key, (row.line, new_value.to_string()));
                 done.corrections += 1;
@@ -302,6 +302,7 @@ pub fn import(
     }
     for d in drafts.iter().filter(|d| d.is_changed()) {
         d.write(&tx, operator)?;
+        tx.bump_revision(d.chart_id())?;
         done.charts += 1;
     }
     let reason = format!(

@@ -261,14 +261,14 @@ impl Store {
     /// Visit every exported chart in chart-id order, inside one read
     /// transaction so that a run writing at the same time cannot mix two
     /// states into one export. Returns the number of charts.
-    fn for_each_export(&self, mut visit: impl FnMut(&Exported) -> Result<()>) -> Result<u64> {
+    fn for_each_export(&self, rejected: bool, mut visit: impl FnMut(&Exported) -> Result<()>) -> Result<u64> {
         let err = self.err("export");
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred).map_err(&err)?;
         let mut charts = tx
             .prepare(
                 "SELECT c.chart_id, c.status, COALESCE(c.document, q.document)
                  FROM charts c LEFT JOIN review_queue q ON q.chart_id = c.chart_id
-                 WHERE c.status IN ('accepted', 'review')
+                 WHERE c.status IN ('accepted', 'review') OR (?1 AND c.status = 'rejected')
                  ORDER BY c.chart_id",
             )
             .map_err(&err)?;
@@ -278,7 +278,7 @@ impl Store {
                  WHERE chart_id = ?1 AND resolved_at IS NULL ORDER BY id",
             )
             .map_err(&err)?;
-        let mut rows = charts.query([]).map_err(&err)?;
+        let mut rows = charts.query([rejected]).map_err(&err)?;
         let mut n = 0;
         while let Some(r) = rows.next().map_err(&err)? {
             let chart_id: String = r.get(0).map_err(&err)?;
@@ -312,11 +312,62 @@ impl Store {
     /// the spec's keys in the spec's order (absent values `null`, absent
     /// lists `[]`). Returns the number of charts written.
     pub fn export_jsonl(&self, w: &mut dyn Write) -> Result<u64> {
-        self.for_each_export(|chart| {
-            serde_json::to_writer(&mut *w, &chart.to_node()).map_err(|e| write_err(e.into()))?;
+        self.export_jsonl_with(w, false)
+    }
+
+    /// The export, and with `review` the review outcome too: rejected
+    /// charts (status `rejected`) are included, and every chart gets a last
+    /// key `review` — its queue entry (state, who closed it, when, why, a
+    /// hold), the values a person verified (path, who, when) and every flag
+    /// with its resolution. Without `review` this is exactly the spec's export.
+    pub fn export_jsonl_with(&self, w: &mut dyn Write, review: bool) -> Result<u64> {
+        self.for_each_export(review, |chart| {
+            let mut node = chart.to_node();
+            if review {
+                if let Node::Obj(fields) = &mut node {
+                    fields.push(("review".to_string(), Node::Raw(self.review_record(&chart.chart_id)?)));
+                }
+            }
+            serde_json::to_writer(&mut *w, &node).map_err(|e| write_err(e.into()))?;
             w.write_all(b"\n").map_err(write_err)
         })
         .and_then(|n| w.flush().map(|_| n).map_err(write_err))
+    }
+
+    /// The review outcome of one chart, as JSON (see [`Store::export_jsonl_with`]).
+    fn review_record(&self, chart_id: &str) -> Result<Json> {
+        let Some(state) = self.review_state(chart_id)? else { return Ok(Json::Null) };
+        let queue = state.queue.as_ref().map(|q| {
+            serde_json::json!({
+                "state": q.state,
+                "queued_at": q.queued_at,
+                "closed_by": q.resolved_by,
+                "closed_at": q.resolved_at,
+                "reason": q.close_reason,
+                "hold": q.hold,
+            })
+        });
+        let verified: Vec<Json> = state
+            .values
+            .iter()
+            .filter_map(|v| v.verified.as_ref().map(|by| serde_json::json!({"path": v.value.path, "by": by.by, "at": by.at})))
+            .collect();
+        let flags: Vec<Json> = state
+            .flags
+            .iter()
+            .map(|f| {
+                serde_json::json!({
+                    "code": f.flag.code.as_str(),
+                    "field": f.flag.field,
+                    "page": f.flag.page,
+                    "reason": f.flag.reason,
+                    "resolution": f.resolution,
+                    "resolved_by": f.resolved_by,
+                    "resolved_at": f.resolved_at,
+                })
+            })
+            .collect();
+        Ok(serde_json::json!({ "queue": queue, "verified": verified, "flags": flags }))
     }
 
     /// Write the same charts as a flat table, one row per value of the
@@ -333,7 +384,7 @@ impl Store {
     pub fn export_csv(&self, w: &mut dyn Write) -> Result<u64> {
         let mut out = csv::Writer::from_writer(w);
         out.write_record(CSV_HEADER).map_err(|e| write_err(e.into()))?;
-        let n = self.for_each_export(|chart| {
+        let n = self.for_each_export(false, |chart| {
             let values = self.values_for(&chart.chart_id)?;
             let codes: BTreeSet<FlagCode> = chart.flags.iter().map(|f| f.code).collect();
             let codes = codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(";");

@@ -72,13 +72,13 @@ impl ValueTable {
         match self {
             ValueTable::Validated => {
                 "INSERT INTO chart_values (chart_id, seq, path, field, kind, value, raw, error, file, page,
-                    file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+                    file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads, verified_by, verified_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
             }
             ValueTable::Staged => {
                 "INSERT INTO review_values (chart_id, seq, path, field, kind, value, raw, error, file, page,
-                    file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)"
+                    file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads, verified_by, verified_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
             }
         }
     }
@@ -254,7 +254,7 @@ fn insert_values(
 ) -> rusqlite::Result<()> {
     let mut st = tx.prepare_cached(table.insert_sql())?;
     for (seq, v) in values.iter().enumerate() {
-        insert_value(&mut st, chart_id, seq, v, pipeline_id)?;
+        insert_value(&mut st, chart_id, seq, v, pipeline_id, None)?;
     }
     Ok(())
 }
@@ -266,6 +266,7 @@ pub(crate) fn insert_value(
     seq: usize,
     v: &FieldValue,
     pipeline_id: &str,
+    verified: Option<&super::Verified>,
 ) -> rusqlite::Result<usize> {
     let p = &v.prov;
     // Every read of a value read more than once, as JSON; NULL otherwise.
@@ -288,7 +289,9 @@ pub(crate) fn insert_value(
         p.bbox.h,
         f64::from(p.conf),
         pipeline_id,
-        reads
+        reads,
+        verified.map(|x| x.by.as_str()),
+        verified.map(|x| x.at.as_str())
     ])
 }
 

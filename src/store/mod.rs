@@ -59,9 +59,9 @@ mod tests;
 
 pub use export::{create_private, csv_safe, CSV_HEADER, EXPORT_KEYS};
 pub use load::{fingerprint, ChartState, LoadOutcome};
-pub use query::{AuditRecord, BatchRecord, ChartRow, KnownPatient, StoredFlag, StoredValue};
+pub use query::{AuditRecord, BatchRecord, ChartRow, KnownPatient, StagedValue, StoredFlag, StoredValue, Verified};
 pub use reconcile::{ReconcileSnapshot, StoredPage, StoredSource, UnreadableFlag};
-pub use review::{OpenFlag, QueueEntry, QueuedChart, ReviewState, ReviewTx};
+pub use review::{Hold, HoldKind, OpenFlag, QueueEntry, QueuedChart, ReviewState, ReviewTx};
 
 use crate::model::{ChartResult, ChartStatus, FlagCode, PageStatus};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};

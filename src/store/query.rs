@@ -44,6 +44,25 @@ pub struct StoredValue {
     pub id: i64,
     pub value: FieldValue,
     pub pipeline_id: String,
+    /// Typed or confirmed by a person; `None` for a value as OCR read it.
+    pub verified: Option<Verified>,
+}
+
+/// Who verified a value, and when: the reviewer typed it or confirmed it
+/// against the page.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Verified {
+    pub by: String,
+    pub at: String,
+}
+
+/// A value to stage for a chart in review: the value, the pipeline version
+/// that read it and whether a person verified it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StagedValue {
+    pub value: FieldValue,
+    pub pipeline_id: String,
+    pub verified: Option<Verified>,
 }
 
 /// A batch as recorded.
@@ -148,13 +167,17 @@ fn value_row(r: &Row<'_>) -> rusqlite::Result<StoredValue> {
             },
         },
         pipeline_id: r.get(16)?,
+        verified: match (r.get::<_, Option<String>>(18)?, r.get::<_, Option<String>>(19)?) {
+            (Some(by), Some(at)) => Some(Verified { by, at }),
+            _ => None,
+        },
     })
 }
 
 const SELECT_CHART_VALUES: &str = "SELECT id, seq, path, field, kind, value, raw, error, file, page, file_page,
-    bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads FROM chart_values WHERE chart_id = ?1 ORDER BY seq";
+    bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads, verified_by, verified_at FROM chart_values WHERE chart_id = ?1 ORDER BY seq";
 const SELECT_REVIEW_VALUES: &str = "SELECT id, seq, path, field, kind, value, raw, error, file, page, file_page,
-    bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads FROM review_values WHERE chart_id = ?1 ORDER BY seq";
+    bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads, verified_by, verified_at FROM review_values WHERE chart_id = ?1 ORDER BY seq";
 
 impl Store {
     /// Charts by chart id, all of them or those with one status.

@@ -15,9 +15,9 @@
 //! checks that inside the same transaction, and the triggers still refuse
 //! what would break the store's invariants.
 
-use super::query::{status_col, StoredFlag, StoredValue};
+use super::query::{status_col, StagedValue, StoredFlag, StoredValue};
 use super::{audit_in, now, AuditEntry, Result, Store, StoreError};
-use crate::model::{ChartStatus, FieldValue, Flag, FlagCode, PageInfo, PageRef, PageStatus, SourceFile};
+use crate::model::{ChartStatus, Flag, FlagCode, PageInfo, PageRef, PageStatus, SourceFile};
 use rusqlite::{OptionalExtension, Transaction, TransactionBehavior};
 
 /// A chart waiting in the review queue.
@@ -27,6 +27,43 @@ pub struct QueuedChart {
     pub queued_at: String,
     /// Open flags by code, with their count, in code order.
     pub open: Vec<(FlagCode, u32)>,
+    /// Held or escalated: set aside, not offered as the next chart.
+    pub hold: Option<Hold>,
+    pub claimed_by: Option<String>,
+    pub claimed_at: Option<String>,
+    /// The document types of the chart's pages, sorted, without repeats.
+    pub doc_types: Vec<String>,
+    pub batch_id: i64,
+}
+
+/// Why an open queue entry is set aside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldKind {
+    /// Waiting for something (the paper chart, a colleague's answer).
+    Held,
+    /// Needs a senior reviewer or the records manager.
+    Escalated,
+}
+
+impl HoldKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldKind::Held => "held",
+            HoldKind::Escalated => "escalated",
+        }
+    }
+
+    fn parse(s: &str) -> Option<HoldKind> {
+        [HoldKind::Held, HoldKind::Escalated].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A hold on an open queue entry, with its reason.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Hold {
+    pub kind: HoldKind,
+    pub reason: String,
 }
 
 /// The queue entry of a chart.
@@ -37,6 +74,14 @@ pub struct QueueEntry {
     pub queued_at: String,
     pub resolved_by: Option<String>,
     pub resolved_at: Option<String>,
+    pub hold: Option<Hold>,
+    pub claimed_by: Option<String>,
+    pub claimed_at: Option<String>,
+    /// Counts the changes made in review: an edit made against an older
+    /// revision is refused.
+    pub revision: i64,
+    /// The reason given when the entry was closed (approved, rejected).
+    pub close_reason: Option<String>,
 }
 
 /// Everything the review station knows of one chart.
@@ -80,6 +125,18 @@ fn page_status(s: &str) -> Option<PageStatus> {
     [PageStatus::Read, PageStatus::Blank, PageStatus::Unreadable, PageStatus::Unknown].into_iter().find(|p| p.as_str() == s)
 }
 
+/// The hold of a queue row from its `hold` and `hold_reason` columns.
+fn hold_cols(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<Hold>> {
+    let kind: Option<String> = r.get(at)?;
+    match kind {
+        None => Ok(None),
+        Some(k) => Ok(Some(Hold {
+            kind: HoldKind::parse(&k).ok_or_else(|| bad(at, "unknown hold"))?,
+            reason: r.get::<_, Option<String>>(at + 1)?.unwrap_or_default(),
+        })),
+    }
+}
+
 fn bad(col: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, what.to_string().into())
 }
@@ -93,7 +150,10 @@ impl Store {
         let mut st = self
             .conn
             .prepare_cached(
-                "SELECT q.chart_id, q.queued_at FROM review_queue q
+                "SELECT q.chart_id, q.queued_at, q.hold, q.hold_reason, q.claimed_by, q.claimed_at, c.batch_id,
+                        (SELECT group_concat(t, char(31)) FROM (SELECT DISTINCT p.doc_type AS t FROM pages p
+                          WHERE p.chart_id = q.chart_id AND p.doc_type IS NOT NULL ORDER BY 1))
+                 FROM review_queue q
                  JOIN charts c ON c.chart_id = q.chart_id AND c.status = 'review'
                  WHERE q.state = 'open'
                    AND (?1 IS NULL OR EXISTS (SELECT 1 FROM flags f
@@ -101,8 +161,14 @@ impl Store {
                  ORDER BY q.queued_at, q.chart_id",
             )
             .map_err(&err)?;
-        let entries: Vec<(String, String)> = st
-            .query_map([code.map(FlagCode::as_str)], |r| Ok((r.get(0)?, r.get(1)?)))
+        type Row = (String, String, Option<Hold>, Option<String>, Option<String>, i64, Vec<String>);
+        let entries: Vec<Row> = st
+            .query_map([code.map(FlagCode::as_str)], |r| {
+                let hold = hold_cols(r, 2)?;
+                let types: Option<String> = r.get(7)?;
+                let types = types.map(|t| t.split('\u{1f}').map(str::to_string).collect()).unwrap_or_default();
+                Ok((r.get(0)?, r.get(1)?, hold, r.get(4)?, r.get(5)?, r.get(6)?, types))
+            })
             .and_then(|rows| rows.collect())
             .map_err(&err)?;
         let mut counts = self
@@ -113,7 +179,7 @@ impl Store {
             )
             .map_err(&err)?;
         let mut out = Vec::with_capacity(entries.len());
-        for (chart_id, queued_at) in entries {
+        for (chart_id, queued_at, hold, claimed_by, claimed_at, batch_id, doc_types) in entries {
             let rows: Vec<(String, u32)> = counts
                 .query_map([&chart_id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .and_then(|rows| rows.collect())
@@ -128,7 +194,7 @@ impl Store {
                 open.push((c, n));
             }
             open.sort();
-            out.push(QueuedChart { chart_id, queued_at, open });
+            out.push(QueuedChart { chart_id, queued_at, open, hold, claimed_by, claimed_at, doc_types, batch_id });
         }
         Ok(out)
     }
@@ -192,7 +258,8 @@ impl Store {
             .conn
             .query_row(
                 "SELECT c.status, c.pipeline_id, c.batch_id, b.archive,
-                        q.state, q.queued_at, q.resolved_by, q.resolved_at
+                        q.state, q.queued_at, q.resolved_by, q.resolved_at,
+                        q.hold, q.hold_reason, q.claimed_by, q.claimed_at, q.revision, q.close_reason
                  FROM charts c JOIN batches b ON b.id = c.batch_id
                  LEFT JOIN review_queue q ON q.chart_id = c.chart_id
                  WHERE c.chart_id = ?1",
@@ -205,6 +272,11 @@ impl Store {
                             queued_at: r.get(5)?,
                             resolved_by: r.get(6)?,
                             resolved_at: r.get(7)?,
+                            hold: hold_cols(r, 8)?,
+                            claimed_by: r.get(10)?,
+                            claimed_at: r.get(11)?,
+                            revision: r.get(12)?,
+                            close_reason: r.get(13)?,
                         }),
                         None => None,
                     };
@@ -262,13 +334,89 @@ impl<'a> ReviewTx<'a> {
 
     /// Replace the staged values of a chart in review (in this order; `seq`
     /// is renumbered), each with the pipeline version that read it.
-    pub fn replace_values(&self, chart_id: &str, values: &[(FieldValue, String)]) -> Result<()> {
+    pub fn replace_values(&self, chart_id: &str, values: &[StagedValue]) -> Result<()> {
         let err = self.store.chart_err(chart_id, "replace the staged values");
         self.tx.execute("DELETE FROM review_values WHERE chart_id = ?1", [chart_id]).map_err(&err)?;
         let mut st = self.tx.prepare_cached(super::load::ValueTable::Staged.insert_sql()).map_err(&err)?;
-        for (seq, (v, pipeline_id)) in values.iter().enumerate() {
-            super::load::insert_value(&mut st, chart_id, seq, v, pipeline_id).map_err(&err)?;
+        for (seq, v) in values.iter().enumerate() {
+            super::load::insert_value(&mut st, chart_id, seq, &v.value, &v.pipeline_id, v.verified.as_ref())
+                .map_err(&err)?;
         }
+        Ok(())
+    }
+
+    /// Count a change of an open queue entry; returns the new revision.
+    pub fn bump_revision(&self, chart_id: &str) -> Result<i64> {
+        self.tx
+            .query_row(
+                "UPDATE review_queue SET revision = revision + 1 WHERE chart_id = ?1 RETURNING revision",
+                [chart_id],
+                |r| r.get(0),
+            )
+            .map_err(self.store.chart_err(chart_id, "count the change"))
+    }
+
+    /// Set (or with `None` lift) the hold of an open queue entry.
+    pub fn set_hold(&self, chart_id: &str, hold: Option<&Hold>) -> Result<()> {
+        self.tx
+            .execute(
+                "UPDATE review_queue SET hold = ?2, hold_reason = ?3 WHERE chart_id = ?1 AND state = 'open'",
+                rusqlite::params![chart_id, hold.map(|h| h.kind.as_str()), hold.map(|h| h.reason.as_str())],
+            )
+            .map_err(self.store.chart_err(chart_id, "hold"))?;
+        Ok(())
+    }
+
+    /// Claim an open queue entry for `operator` (or with `None` release it).
+    pub fn set_claim(&self, chart_id: &str, operator: Option<&str>) -> Result<()> {
+        self.tx
+            .execute(
+                "UPDATE review_queue SET claimed_by = ?2, claimed_at = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END
+                 WHERE chart_id = ?1",
+                rusqlite::params![chart_id, operator, now()],
+            )
+            .map_err(self.store.chart_err(chart_id, "claim"))?;
+        Ok(())
+    }
+
+    /// Open the closed queue entry of an approved or rejected chart again:
+    /// an approved chart's validated values go back to the staged table
+    /// (verified marks kept) and its document back to the queue entry; the
+    /// chart is in review again. Flags already resolved stay resolved.
+    pub fn reopen(&self, chart_id: &str) -> Result<()> {
+        let err = self.store.chart_err(chart_id, "reopen");
+        let status: String =
+            self.tx.query_row("SELECT status FROM charts WHERE chart_id = ?1", [chart_id], |r| r.get(0)).map_err(&err)?;
+        if status == "accepted" {
+            let values: Vec<StagedValue> = self
+                .store
+                .values_for(chart_id)?
+                .into_iter()
+                .map(|v| StagedValue { value: v.value, pipeline_id: v.pipeline_id, verified: v.verified })
+                .collect();
+            self.tx
+                .execute(
+                    "UPDATE review_queue SET document = (SELECT document FROM charts WHERE chart_id = ?1)
+                     WHERE chart_id = ?1",
+                    [chart_id],
+                )
+                .map_err(&err)?;
+            self.tx.execute("DELETE FROM chart_values WHERE chart_id = ?1", [chart_id]).map_err(&err)?;
+            self.tx
+                .execute("UPDATE charts SET status = 'review', document = NULL WHERE chart_id = ?1", [chart_id])
+                .map_err(&err)?;
+            self.replace_values(chart_id, &values)?;
+        } else {
+            self.tx.execute("UPDATE charts SET status = 'review' WHERE chart_id = ?1", [chart_id]).map_err(&err)?;
+        }
+        self.tx
+            .execute(
+                "UPDATE review_queue SET state = 'open', resolved_by = NULL, resolved_at = NULL, close_reason = NULL,
+                        hold = NULL, hold_reason = NULL, revision = revision + 1
+                 WHERE chart_id = ?1",
+                [chart_id],
+            )
+            .map_err(&err)?;
         Ok(())
     }
 
@@ -308,14 +456,15 @@ impl<'a> ReviewTx<'a> {
     /// Accept a chart in review whose flags are all resolved: close its queue
     /// entry, make the staged document the validated one and move the staged
     /// values into `chart_values` — in the order the triggers require.
-    pub fn accept(&self, chart_id: &str, operator: &str) -> Result<()> {
+    pub fn accept(&self, chart_id: &str, operator: &str, reason: Option<&str>) -> Result<()> {
         let err = self.store.chart_err(chart_id, "approve");
         let at = now();
         self.tx
             .execute(
-                "UPDATE review_queue SET state = 'approved', resolved_by = ?2, resolved_at = ?3
+                "UPDATE review_queue SET state = 'approved', resolved_by = ?2, resolved_at = ?3, close_reason = ?4,
+                        hold = NULL, hold_reason = NULL, claimed_by = NULL, claimed_at = NULL, revision = revision + 1
                  WHERE chart_id = ?1 AND state = 'open'",
-                (chart_id, operator, &at),
+                (chart_id, operator, &at, reason),
             )
             .map_err(&err)?;
         self.tx
@@ -329,9 +478,9 @@ impl<'a> ReviewTx<'a> {
         self.tx
             .execute(
                 "INSERT INTO chart_values (chart_id, seq, path, field, kind, value, raw, error, file, page,
-                        file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads)
+                        file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads, verified_by, verified_at)
                  SELECT chart_id, seq, path, field, kind, value, raw, error, file, page,
-                        file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads
+                        file_page, bbox_x, bbox_y, bbox_w, bbox_h, conf, pipeline_id, reads, verified_by, verified_at
                  FROM review_values WHERE chart_id = ?1 ORDER BY seq",
                 [chart_id],
             )
@@ -342,13 +491,14 @@ impl<'a> ReviewTx<'a> {
 
     /// Reject a chart in review: close its queue entry and set it `rejected`.
     /// Its staged values, document and flags stay for the record.
-    pub fn reject(&self, chart_id: &str, operator: &str) -> Result<()> {
+    pub fn reject(&self, chart_id: &str, operator: &str, reason: &str) -> Result<()> {
         let err = self.store.chart_err(chart_id, "reject");
         self.tx
             .execute(
-                "UPDATE review_queue SET state = 'rejected', resolved_by = ?2, resolved_at = ?3
+                "UPDATE review_queue SET state = 'rejected', resolved_by = ?2, resolved_at = ?3, close_reason = ?4,
+                        hold = NULL, hold_reason = NULL, claimed_by = NULL, claimed_at = NULL, revision = revision + 1
                  WHERE chart_id = ?1 AND state = 'open'",
-                (chart_id, operator, now()),
+                (chart_id, operator, now(), reason),
             )
             .map_err(&err)?;
         self.tx

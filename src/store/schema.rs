@@ -9,10 +9,28 @@
 pub const APPLICATION_ID: i32 = 0x4348_4D4C;
 
 /// Migrations in order; the schema version is `MIGRATIONS.len()`.
-pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
+pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Version 3: the review outcome stays with the chart. A value a person
+/// typed or confirmed is marked verified (who, when) in both value tables;
+/// a queue entry may be held or escalated (with the reason), is claimed by
+/// one reviewer at a time, counts its changes (`revision`, so that a stale
+/// edit is refused) and keeps the reason it was closed with.
+pub const SCHEMA_V3: &str = r#"
+ALTER TABLE chart_values ADD COLUMN verified_by TEXT;
+ALTER TABLE chart_values ADD COLUMN verified_at TEXT;
+ALTER TABLE review_values ADD COLUMN verified_by TEXT;
+ALTER TABLE review_values ADD COLUMN verified_at TEXT;
+ALTER TABLE review_queue ADD COLUMN hold TEXT CHECK (hold IS NULL OR hold IN ('held', 'escalated'));
+ALTER TABLE review_queue ADD COLUMN hold_reason TEXT;
+ALTER TABLE review_queue ADD COLUMN claimed_by TEXT;
+ALTER TABLE review_queue ADD COLUMN claimed_at TEXT;
+ALTER TABLE review_queue ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE review_queue ADD COLUMN close_reason TEXT;
+"#;
 
 /// Version 2: every read of a value read more than once (the page's read
 /// and the second reads of its box, each with its text, confidence and
