@@ -462,3 +462,55 @@ fn duplicate_and_overlaid_patients_are_flagged_and_shown() {
     let show = ok(&a.review("hal", &["show", "box-03/peggy", "--no-crops"]));
     assert!(show.contains("chart box-01/thompson") && show.contains("same person, another MRN"), "{show}");
 }
+
+#[test]
+fn a_technician_confirms_corrects_one_part_and_reopens_from_the_command_line() {
+    let a = Archive::new();
+    let id = "box-01/dx";
+    // An ICD-10 code on a 1998 visit beside a right one, and a doubtful DOB.
+    let fields = with(&with(BASE, "encounters[0].diagnoses", "E11.9 Type 2 diabetes\n401.9 Hypertension", 90.0), "patient.dob", "03/14/1952", 40.0);
+    let c = a.chart(id, &fields, vec![]);
+    assert_eq!(c.flags.len(), 2, "{:?}", c.flags);
+    a.load(&c);
+    // The database and the operator from the environment.
+    let env_review = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_chartmill"))
+            .current_dir(a.dir.path())
+            .env("CHARTMILL_DB", &a.db)
+            .env("CHARTMILL_OPERATOR", "tina")
+            .arg("review")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let next = ok(&env_review(&["next", "--no-crops"]));
+    assert!(next.contains(&format!("chart {id}")), "{next}");
+    ok(&env_review(&["confirm", id, "patient.dob"]));
+    // Retyping only the code of the list is refused: it would drop the rest.
+    let e = refused(&env_review(&["set", id, "encounters[0].diagnoses", "250.00"]));
+    assert!(e.contains("would remove 3 part(s)") && !e.contains("Hypertension"), "{e}");
+    ok(&env_review(&["set", id, "encounters[0].diagnoses[0].code", "250.00"]));
+    assert!(a.open_flags(id).is_empty());
+    ok(&env_review(&["approve", id]));
+    let doc = a.store().document_for(id).unwrap().unwrap();
+    assert_eq!(doc["encounters"][0]["diagnoses"][0]["code"], "250.00");
+    assert_eq!(doc["encounters"][0]["diagnoses"][0]["text"], "Type 2 diabetes");
+    assert_eq!(doc["encounters"][0]["diagnoses"][1]["text"], "Hypertension");
+    let values = a.store().values_for(id).unwrap();
+    let verified: Vec<&str> = values.iter().filter(|v| v.verified.is_some()).map(|v| v.value.path.as_str()).collect();
+    assert_eq!(verified, ["patient.dob", "encounters[0].diagnoses[0].code"]);
+
+    let e = refused(&env_review(&["reopen", id, "--reason", " "]));
+    assert!(e.contains("reason"), "{e}");
+    ok(&env_review(&["reopen", id, "--reason", "registration queried the visit"]));
+    assert!(ok(&env_review(&["list"])).contains(id));
+    let e = refused(&env_review(&["waive", id, "--code", "low_confidence", "--because", "as_written"]));
+    assert!(e.contains("no open flag"), "{e}");
+    ok(&env_review(&["approve", id, "--reason", "visit checked"]));
+    let actions: Vec<String> = a.audit(Some(id)).into_iter().map(|r| r.action).collect();
+    assert_eq!(
+        actions,
+        ["queued", "viewed", "confirmed", "resolved", "corrected", "resolved", "approved", "reopened", "approved"],
+    );
+    assert!(a.audit(Some(id)).iter().all(|r| r.operator == "tina" || r.action == "queued"));
+}
