@@ -47,6 +47,26 @@ impl Common {
     }
 }
 
+/// How a chart is shown (`show`, `next`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct Shown {
+    /// Folder for the crops (one folder per chart; files readable by their owner only).
+    #[arg(long, default_value = "chartmill-crops")]
+    pub crops: PathBuf,
+    /// Do not write crops.
+    #[arg(long)]
+    pub no_crops: bool,
+    /// The archive folder, when it is not where the batch found it.
+    #[arg(long)]
+    pub archive: Option<PathBuf>,
+}
+
+impl Shown {
+    fn crops(&self) -> Option<&Path> {
+        (!self.no_crops).then_some(self.crops.as_path())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum WorklistFormat {
     Csv,
@@ -75,15 +95,8 @@ pub enum ReviewCommand {
         chart: String,
         #[command(flatten)]
         common: Common,
-        /// Folder for the crops (one folder per chart; files readable by their owner only).
-        #[arg(long, default_value = "chartmill-crops")]
-        crops: PathBuf,
-        /// Do not write crops.
-        #[arg(long)]
-        no_crops: bool,
-        /// The archive folder, when it is not where the batch found it.
-        #[arg(long)]
-        archive: Option<PathBuf>,
+        #[command(flatten)]
+        shown: Shown,
     },
     /// The oldest chart waiting (not held, not claimed by someone else), shown as `show` shows it.
     Next {
@@ -92,12 +105,8 @@ pub enum ReviewCommand {
         /// Only charts with an open flag of this code.
         #[arg(long, value_parser = parse_code)]
         code: Option<FlagCode>,
-        #[arg(long, default_value = "chartmill-crops")]
-        crops: PathBuf,
-        #[arg(long)]
-        no_crops: bool,
-        #[arg(long)]
-        archive: Option<PathBuf>,
+        #[command(flatten)]
+        shown: Shown,
     },
     /// Correct a value, or one part of it (`encounters[0].diagnoses[1].code`,
     /// `patient.address.zip`): normalised and validated like an extracted one,
@@ -270,12 +279,12 @@ fn run(cmd: ReviewCommand) -> anyhow::Result<()> {
             }
             writeln!(out, "{} chart(s) waiting for review", queue.len())?;
         }
-        ReviewCommand::Show { chart, common, crops, no_crops, archive } => {
+        ReviewCommand::Show { chart, common, shown } => {
             let operator = common.operator()?;
             let store = common.open()?;
-            show(&store, &operator, &chart, (!no_crops).then_some(crops.as_path()), archive.as_deref(), &mut out)?;
+            show(&store, &operator, &chart, shown.crops(), shown.archive.as_deref(), &mut out)?;
         }
-        ReviewCommand::Next { common, code, crops, no_crops, archive } => {
+        ReviewCommand::Next { common, code, shown } => {
             let operator = common.operator()?;
             let store = common.open()?;
             let next = store
@@ -283,7 +292,7 @@ fn run(cmd: ReviewCommand) -> anyhow::Result<()> {
                 .into_iter()
                 .find(|q| q.hold.is_none() && q.claimed_by.as_deref().is_none_or(|by| by == operator));
             match next {
-                Some(q) => show(&store, &operator, &q.chart_id, (!no_crops).then_some(crops.as_path()), archive.as_deref(), &mut out)?,
+                Some(q) => show(&store, &operator, &q.chart_id, shown.crops(), shown.archive.as_deref(), &mut out)?,
                 None => writeln!(out, "no chart waiting for review")?,
             }
         }

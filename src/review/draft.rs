@@ -457,7 +457,7 @@ impl Draft {
             }
             let before = parts::parts_of(replaced.iter().map(|&i| &self.values[i].value));
             let after = parts::parts_of(new_values.iter());
-            let dropped = if parts::is_composite(kind) { parts::dropped(&before, &after) } else { Vec::new() };
+            let dropped = if kind.is_composite() { parts::dropped(&before, &after) } else { Vec::new() };
             if !dropped.is_empty() && !drop_parts {
                 return Err(Refusal::WouldDrop { chart_id, field: target.into(), dropped });
             }
@@ -474,7 +474,7 @@ impl Draft {
 
         // One part of a composite field.
         let whole = || format!("correct `{holder}` with its whole text");
-        let composite: Vec<ValueType> = kinds.iter().copied().filter(|&k| parts::is_composite(k)).collect();
+        let composite: Vec<ValueType> = kinds.iter().copied().filter(|&k| k.is_composite()).collect();
         let kind = composite
             .iter()
             .copied()

@@ -15,19 +15,6 @@ use crate::model::{FieldValue, Value};
 use crate::pipeline::{path, ValueType};
 use std::collections::BTreeMap;
 
-/// The value types stored as several parts (or list items).
-pub fn is_composite(kind: ValueType) -> bool {
-    matches!(
-        kind,
-        ValueType::PersonName
-            | ValueType::Signature
-            | ValueType::Address
-            | ValueType::CityStateZip
-            | ValueType::Diagnoses
-            | ValueType::Allergies
-    )
-}
-
 /// The path the parts of `field` stand under: a name's and a signature's
 /// parts are siblings of the field (`patient.family` for `patient.name`).
 pub fn base(kind: ValueType, field: &str) -> String {
