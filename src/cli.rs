@@ -83,6 +83,51 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::review::cli::ReviewCommand,
     },
+    /// The verification station in a browser: the queue, each chart's pages with the values'
+    /// boxes, corrections, confirmations, waivers, approval; users log in (`chartmill user add`).
+    Serve {
+        /// The chartmill database.
+        #[arg(long, env = "CHARTMILL_DB")]
+        db: PathBuf,
+        /// Address to listen on; beyond loopback only with --tls-cert and --tls-key.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// The pipeline file the charts were read with; the bundled default if absent.
+        #[arg(long)]
+        pipeline: Option<PathBuf>,
+        /// The archive folder, when it is not where the batches found it.
+        #[arg(long)]
+        archive: Option<PathBuf>,
+        /// A session unused this many minutes is ended.
+        #[arg(long, default_value_t = 15)]
+        idle_minutes: u64,
+        /// TLS certificate chain (PEM).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// TLS private key (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+    },
+    /// The verification station's users: add (the password read from standard input), list,
+    /// disable, passwd.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The audit: every change, and every view of a chart's values or images by a person
+    /// (prints patient values to stdout; the showing is audited too).
+    Audit {
+        #[arg(long, env = "CHARTMILL_DB")]
+        db: PathBuf,
+        /// Only this chart.
+        #[arg(long)]
+        chart: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        kind: crate::review::AuditKind,
+        /// Who asks, recorded in the audit; default: the OS user.
+        #[arg(long, env = "CHARTMILL_OPERATOR")]
+        operator: Option<String>,
+    },
     /// Write a synthetic archive of scanned charts with ground truth (no real patient data).
     /// Built with the `synth` feature only.
     #[cfg(feature = "synth")]
@@ -136,6 +181,83 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user; the password (at least 10 characters) is read from standard input.
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        role: store::Role,
+        #[arg(long, env = "CHARTMILL_DB")]
+        db: PathBuf,
+    },
+    /// List the users and their roles.
+    List {
+        #[arg(long, env = "CHARTMILL_DB")]
+        db: PathBuf,
+    },
+    /// Disable a user (kept for the audit) and end their sessions.
+    Disable {
+        name: String,
+        #[arg(long, env = "CHARTMILL_DB")]
+        db: PathBuf,
+    },
+    /// Set a user's password (read from standard input) and end their sessions.
+    Passwd {
+        name: String,
+        #[arg(long, env = "CHARTMILL_DB")]
+        db: PathBuf,
+    },
+}
+
+/// A password from standard input: without echo on a terminal, else the first line.
+fn read_password(prompt: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal as _;
+    if std::io::stdin().is_terminal() {
+        return Ok(rpassword::prompt_password(prompt)?);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn user_command(command: UserCommand) -> anyhow::Result<ExitCode> {
+    use crate::station::auth;
+    let by = os_user();
+    match command {
+        UserCommand::Add { name, role, db } => {
+            auth::check_name(&name)?;
+            let store = open_existing(&db)?;
+            let hash = auth::hash_password(&read_password(&format!("password for {name}: "))?)?;
+            if !store.add_user(&name, role, &hash, &by)? {
+                anyhow::bail!("there is already a user {name}");
+            }
+            println!("user {name} added as {}", role.as_str());
+        }
+        UserCommand::List { db } => {
+            for u in open_existing(&db)?.users()? {
+                let state = u.disabled_at.as_deref().map_or("active".to_string(), |d| format!("disabled {d}"));
+                println!("{:<20} {:<10} added {} by {}  {state}", u.name, u.role.as_str(), u.created_at, u.created_by);
+            }
+        }
+        UserCommand::Disable { name, db } => {
+            if !open_existing(&db)?.disable_user(&name, &by)? {
+                anyhow::bail!("no enabled user {name}");
+            }
+            println!("user {name} disabled; their sessions ended");
+        }
+        UserCommand::Passwd { name, db } => {
+            let store = open_existing(&db)?;
+            let hash = auth::hash_password(&read_password(&format!("new password for {name}: "))?)?;
+            if !store.set_password(&name, &hash, &by)? {
+                anyhow::bail!("no user {name}");
+            }
+            println!("password of {name} changed; their sessions ended");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Every stored value of every chart of a database, by chart id.
@@ -337,6 +459,50 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Review { command } => crate::review::cli::dispatch(command),
+        Command::Serve { db, bind, pipeline, archive, idle_minutes, tls_cert, tls_key } => {
+            let config = crate::station::Config {
+                db,
+                bind,
+                pipeline: load_pipeline(pipeline.as_deref())?,
+                archive,
+                idle: std::time::Duration::from_secs(idle_minutes.max(1) * 60),
+                tls: tls_cert.zip(tls_key).map(|(cert, key)| crate::station::Tls { cert, key }),
+            };
+            let scheme = if config.tls.is_some() { "https" } else { "http" };
+            crate::station::serve(config, |addr| eprintln!("chartmill station: serving on {scheme}://{addr}/ (Ctrl-C stops)"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User { command } => user_command(command),
+        Command::Audit { db, chart, kind, operator } => {
+            let operator = operator.unwrap_or_else(os_user);
+            let store = open_existing(&db)?;
+            let rows = crate::review::audit_rows(&store, chart.as_deref(), kind)?;
+            store.audit(&store::AuditEntry {
+                operator: &operator,
+                action: "viewed",
+                chart_id: chart.as_deref(),
+                reason: Some("audit shown on the command line"),
+                ..store::AuditEntry::default()
+            })?;
+            let mut out = std::io::stdout().lock();
+            for r in &rows {
+                let dash = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
+                writeln!(
+                    out,
+                    "{}  {:<12} {:<16} {}  {}  {} -> {}  {}",
+                    r.at,
+                    r.operator,
+                    r.action,
+                    dash(&r.chart_id),
+                    dash(&r.field),
+                    dash(&r.old_value),
+                    dash(&r.new_value),
+                    dash(&r.reason)
+                )?;
+            }
+            writeln!(out, "{} audit row(s) ({})", rows.len(), kind.as_str())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Reconcile { archive, db, pipeline, json } => {
             let unit = load_pipeline(pipeline.as_deref())?.chart;
             let report = crate::reconcile::reconcile(&archive, &open_existing(&db)?, unit)?;

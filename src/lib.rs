@@ -18,6 +18,9 @@
 //! [`domain`] holds the shipped code tables (ICD-10-CM by fiscal year,
 //! ICD-9-CM, CVX, drugs) and the agreement checks built on them.
 //!
+//! People work in [`review`] (the review core and the command line) and in
+//! [`station`], the same core in a browser (`chartmill serve`).
+//!
 //! Around them: [`synth`] writes synthetic archives with ground truth, [`eval`]
 //! measures accuracy against it, [`reconcile`] accounts for every page of an
 //! archive against the database.
@@ -37,6 +40,7 @@ pub mod progress;
 pub mod reconcile;
 pub mod review;
 pub mod run;
+pub mod station;
 pub mod store;
 #[cfg(feature = "synth")]
 pub mod synth;

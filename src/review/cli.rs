@@ -108,6 +108,27 @@ pub enum ReviewCommand {
         #[command(flatten)]
         shown: Shown,
     },
+    /// Write one page of a chart upright, with every value's box drawn (flagged fields red,
+    /// verified green, the field given orange), as a PNG readable by its owner only.
+    Page {
+        chart: String,
+        /// The chart's page, 1-based.
+        page: u32,
+        /// The PNG to write.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Draw this field's box in orange.
+        #[arg(long)]
+        field: Option<String>,
+        /// Widest the image may be, in pixels.
+        #[arg(long, default_value_t = 1700)]
+        width: u32,
+        #[command(flatten)]
+        common: Common,
+        /// The archive folder, when it is not where the batch found it.
+        #[arg(long)]
+        archive: Option<PathBuf>,
+    },
     /// Correct a value, or one part of it (`encounters[0].diagnoses[1].code`,
     /// `patient.address.zip`): normalised and validated like an extracted one,
     /// or refused. Resolves the open flags on what was corrected.
@@ -295,6 +316,24 @@ fn run(cmd: ReviewCommand) -> anyhow::Result<()> {
                 Some(q) => show(&store, &operator, &q.chart_id, shown.crops(), shown.archive.as_deref(), &mut out)?,
                 None => writeln!(out, "no chart waiting for review")?,
             }
+        }
+        ReviewCommand::Page { chart, page, output, field, width, common, archive } => {
+            let operator = common.operator()?;
+            let store = common.open()?;
+            let state = store.review_state(&chart)?.ok_or_else(|| Refusal::NoChart { chart_id: chart.clone() })?;
+            let archive = archive.unwrap_or_else(|| PathBuf::from(&state.archive));
+            store.audit(&AuditEntry {
+                operator: &operator,
+                action: "viewed",
+                chart_id: Some(&chart),
+                reason: Some(&format!("page {page} image written to a file")),
+                ..AuditEntry::default()
+            })?;
+            let (gray, _) = crop::upright(&state, &archive, page).map_err(|e| anyhow::anyhow!("chart {chart}: {e}"))?;
+            let img = crop::draw_boxes(&gray, &state, page, field.as_deref(), width.max(200));
+            let mut f = store::create_private(&output).with_context(|| format!("cannot create {}", output.display()))?;
+            f.write_all(&crop::png(&img))?;
+            writeln!(out, "chart {chart}: page {page} written to {}", output.display())?;
         }
         ReviewCommand::Set { chart, field, value, reason, drop_parts, common, pipeline } => {
             let pipeline = load_pipeline(pipeline.as_deref())?;

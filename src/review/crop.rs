@@ -11,6 +11,10 @@
 //!
 //! Crops carry patient data: they are written under the given folder, one
 //! folder per chart (mode 0700), files mode 0600.
+//!
+//! The same page, upright, with every value's box drawn on it
+//! ([`page_with_boxes`]) and the zoom on one field ([`field_zoom`]) are
+//! what `review page` writes and what the web station shows.
 
 use super::draft::correctable_field;
 use crate::model::{BBox, FieldValue, PageInfo};
@@ -107,6 +111,140 @@ fn upright_page(state: &ReviewState, archive: &Path, info: &PageInfo) -> Result<
     let prepared = crate::image::prepare(page.image, page.dpi);
     let extra = (info.rotation % 360 + 360 - prepared.rotation % 360) % 360;
     Ok((crate::image::prepare::turn_quarter(prepared.image, extra), prepared.dpi))
+}
+
+/// How a value's box is drawn on a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoxKind {
+    /// The field the reviewer is on.
+    Selected,
+    /// A field with an open flag.
+    Flagged,
+    /// Typed or confirmed by a person.
+    Verified,
+    Read,
+}
+
+impl BoxKind {
+    fn colour(self) -> image::Rgb<u8> {
+        match self {
+            BoxKind::Selected => image::Rgb([255, 140, 0]),
+            BoxKind::Flagged => image::Rgb([215, 25, 28]),
+            BoxKind::Verified => image::Rgb([26, 150, 65]),
+            BoxKind::Read => image::Rgb([43, 131, 186]),
+        }
+    }
+
+    fn stroke(self) -> u32 {
+        match self {
+            BoxKind::Selected => 4,
+            BoxKind::Flagged => 3,
+            BoxKind::Verified | BoxKind::Read => 2,
+        }
+    }
+}
+
+/// Every value's box on one page of the chart, by kind (flagged fields and
+/// the selected one last, so that they are drawn on top).
+pub fn boxes_on_page(state: &ReviewState, page: u32, selected: Option<&str>) -> Vec<(BBox, BoxKind)> {
+    let values: Vec<FieldValue> = state.values.iter().map(|v| v.value.clone()).collect();
+    let flagged: std::collections::HashSet<String> = state
+        .open_flags()
+        .filter_map(|f| f.flag.field.as_deref())
+        .map(|f| correctable_field(&values, f))
+        .collect();
+    let selected = selected.map(|f| correctable_field(&values, f));
+    let mut out: Vec<(BBox, BoxKind)> = state
+        .values
+        .iter()
+        .filter(|v| v.value.prov.page == page && v.value.prov.bbox.w > 0 && v.value.prov.bbox.h > 0)
+        .map(|v| {
+            let kind = if selected.as_deref() == Some(v.value.field.as_str()) {
+                BoxKind::Selected
+            } else if flagged.contains(&v.value.field) {
+                BoxKind::Flagged
+            } else if v.verified.is_some() {
+                BoxKind::Verified
+            } else {
+                BoxKind::Read
+            };
+            (v.value.prov.bbox, kind)
+        })
+        .collect();
+    out.sort_by_key(|(_, k)| std::cmp::Reverse(*k as u8));
+    out
+}
+
+/// The chart's page `page` (1-based) as OCR saw it (upright), with its
+/// resolution; from the source file, which must be unchanged.
+pub fn upright(state: &ReviewState, archive: &Path, page: u32) -> Result<(GrayImage, u32), String> {
+    let info = state.pages.iter().find(|p| p.at.page == page).ok_or_else(|| format!("chart {} has no page {page}", state.chart_id))?;
+    upright_page(state, archive, info)
+}
+
+/// The upright page scaled to at most `max_width` pixels wide, with every
+/// value's box on it drawn.
+pub fn draw_boxes(gray: &GrayImage, state: &ReviewState, page: u32, selected: Option<&str>, max_width: u32) -> image::RgbImage {
+    let scale = if gray.width() > max_width { max_width as f32 / gray.width() as f32 } else { 1.0 };
+    let scaled = if scale < 1.0 {
+        let h = ((gray.height() as f32 * scale).round() as u32).max(1);
+        image::imageops::resize(gray, max_width, h, image::imageops::FilterType::Triangle)
+    } else {
+        gray.clone()
+    };
+    let mut rgb = image::DynamicImage::ImageLuma8(scaled).to_rgb8();
+    for (b, kind) in boxes_on_page(state, page, selected) {
+        let x = (b.x as f32 * scale) as i32;
+        let y = (b.y as f32 * scale) as i32;
+        let w = ((b.w as f32 * scale) as u32).max(2);
+        let h = ((b.h as f32 * scale) as u32).max(2);
+        for i in 0..kind.stroke() {
+            let grow = i + 2;
+            let rect = imageproc::rect::Rect::at(x - grow as i32, y - grow as i32).of_size(w + 2 * grow, h + 2 * grow);
+            imageproc::drawing::draw_hollow_rect_mut(&mut rgb, rect, kind.colour());
+        }
+    }
+    rgb
+}
+
+/// Where a field is: its page and the union of its boxes there (the page
+/// of its open flag first).
+pub fn field_region(state: &ReviewState, field: &str) -> Result<(u32, BBox), String> {
+    let values: Vec<FieldValue> = state.values.iter().map(|v| v.value.clone()).collect();
+    let holder = correctable_field(&values, field);
+    let flag_page = state.open_flags().find(|f| f.flag.field.as_deref() == Some(field)).and_then(|f| f.flag.page);
+    let boxes: Vec<(u32, BBox)> = state
+        .values
+        .iter()
+        .filter(|v| v.value.field == holder && v.value.prov.bbox.w > 0 && v.value.prov.bbox.h > 0)
+        .map(|v| (v.value.prov.page, v.value.prov.bbox))
+        .collect();
+    let page = flag_page
+        .filter(|p| boxes.iter().any(|(bp, _)| bp == p))
+        .or_else(|| boxes.first().map(|(p, _)| *p))
+        .ok_or_else(|| format!("{field}: no box (the value was not read on a page)"))?;
+    let bbox = boxes.iter().filter(|(bp, _)| *bp == page).fold(BBox::default(), |acc, (_, b)| acc.union(b));
+    Ok((page, bbox))
+}
+
+/// The zoom on a box of an upright page: the box and its margin.
+pub fn zoom(gray: &GrayImage, dpi: u32, bbox: &BBox) -> Option<GrayImage> {
+    let c = crop_box(bbox, dpi, gray.width(), gray.height())?;
+    Some(image::imageops::crop_imm(gray, c.x, c.y, c.w, c.h).to_image())
+}
+
+/// Encode an image as PNG.
+pub fn png<P: image::PixelWithColorType, C: std::ops::Deref<Target = [P::Subpixel]>>(img: &image::ImageBuffer<P, C>) -> Vec<u8>
+where
+    [P::Subpixel]: image::EncodableLayout,
+{
+    let mut out = Vec::new();
+    let _ = img.write_with_encoder(image::codecs::png::PngEncoder::new_with_quality(
+        &mut out,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::Adaptive,
+    ));
+    out
 }
 
 /// The box with its margin, clamped to the page; `None` when it lies outside.

@@ -62,6 +62,7 @@
 //!   `approved` / `rejected` and who closed it; "waiting" means an open
 //!   entry. Approved charts' staged values move to `chart_values`.
 
+pub mod audit;
 pub mod cli;
 pub mod core;
 pub mod crop;
@@ -70,6 +71,7 @@ pub mod duplicates;
 pub mod parts;
 pub mod worklist;
 
+pub use audit::{audit_rows, AuditKind};
 pub use self::core::{apply, view, Action, ChartView, Outcome, Request, WaiveReason};
 pub use draft::{Corrected, FlagSelector};
 pub use duplicates::PatientIndex;

@@ -54,6 +54,7 @@ mod query;
 mod reconcile;
 mod review;
 pub mod schema;
+mod users;
 #[cfg(test)]
 mod tests;
 
@@ -61,6 +62,7 @@ pub use export::{create_private, csv_safe, CSV_HEADER, EXPORT_KEYS};
 pub use load::{fingerprint, ChartState, LoadOutcome};
 pub use query::{AuditRecord, BatchRecord, ChartRow, KnownPatient, StagedValue, StoredFlag, StoredValue, Verified};
 pub use reconcile::{ReconcileSnapshot, StoredPage, StoredSource, UnreadableFlag};
+pub use users::{Role, Session, User};
 pub use review::{Hold, HoldKind, OpenFlag, QueueEntry, QueuedChart, ReviewState, ReviewTx};
 
 use crate::model::{ChartResult, ChartStatus, FlagCode, PageStatus};

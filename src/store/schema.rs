@@ -9,10 +9,33 @@
 pub const APPLICATION_ID: i32 = 0x4348_4D4C;
 
 /// Migrations in order; the schema version is `MIGRATIONS.len()`.
-pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
+pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Version 4: the verification station's users (role, argon2 password
+/// hash, disabled) and login sessions (the hash of the cookie's token, the
+/// CSRF token, when last seen). Logins, failed logins and views go to the
+/// audit, so that one append-only log holds who saw and who changed what.
+pub const SCHEMA_V4: &str = r#"
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL CHECK (role IN ('technician', 'viewer', 'admin')),
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    created_by    TEXT NOT NULL,
+    disabled_at   TEXT
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_name  TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+    csrf       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_seen  TEXT NOT NULL
+);
+CREATE INDEX audit_action ON audit(action, operator, at);
+"#;
 
 /// Version 3: the review outcome stays with the chart. A value a person
 /// typed or confirmed is marked verified (who, when) in both value tables;
