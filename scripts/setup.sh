@@ -2,7 +2,8 @@
 # Install what chartmill needs on a Debian machine, skipping what is there:
 # Tesseract with its English data, the headers its Rust bindings build
 # against (leptonica, tesseract, clang for bindgen), and the open fonts the
-# synthetic corpus generator draws with. Safe to run again.
+# synthetic corpus generator draws with; with --browser, Chromium and
+# chromedriver for the station's browser tests. Safe to run again.
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,11 @@ packages=(
   fonts-urw-base35 fonts-roboto-unhinted fonts-noto-mono fonts-linuxlibertine
   fonts-breip fonts-femkeklaver fonts-dkg-handwriting
 )
+# --browser: also Debian's Chromium and its WebDriver, for the station's
+# end-to-end tests (scripts/test.sh asks for them).
+if [ "${1:-}" = "--browser" ]; then
+  packages+=(chromium chromium-driver)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

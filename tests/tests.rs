@@ -10,6 +10,8 @@ mod review;
 mod reliability;
 #[path = "it/forms.rs"]
 mod forms;
+#[path = "it/station.rs"]
+mod station;
 
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};

@@ -304,9 +304,22 @@ impl Draft {
                 today,
             })
         };
+        // A value a person typed or confirmed is not doubted for how OCR
+        // read it: no `low_confidence` on a field whose values are all
+        // verified (its other checks still run).
+        let doubted = |f: &Flag, vals: &[StagedValue]| {
+            f.code == FlagCode::LowConfidence
+                && f.field.as_deref().is_some_and(|p| {
+                    let mine: Vec<&StagedValue> = vals
+                        .iter()
+                        .filter(|v| v.value.path == p || v.value.field == p || path::is_under(&v.value.path, p))
+                        .collect();
+                    !mine.is_empty() && mine.iter().all(|v| v.verified.is_some())
+                })
+        };
         let key = |f: &Flag| (f.code, f.field.clone(), f.page);
-        let before_flags = validate_all(&current);
-        let after_flags = validate_all(&after_values);
+        let before_flags: Vec<Flag> = validate_all(&current).into_iter().filter(|f| !doubted(f, &self.values)).collect();
+        let after_flags: Vec<Flag> = validate_all(&after_values).into_iter().filter(|f| !doubted(f, &after)).collect();
         let before_keys: HashSet<_> = before_flags.iter().map(key).collect();
         // What the reviewer typed must pass; in a part correction, the other
         // parts may keep the flags they had (a low confidence to confirm).
@@ -452,8 +465,11 @@ impl Draft {
             if let Some(err) = new_values.iter().find_map(|v| v.error.clone()) {
                 return Err(Refusal::NotNormalised { chart_id, field: target.into(), kind: kind.as_str(), error: err });
             }
+            // The reviewer's value: none of OCR's reads of the old one stay
+            // with it (they would still doubt it).
             for v in &mut new_values {
                 v.prov.conf = REVIEWED_CONF;
+                v.prov.reads = Vec::new();
             }
             let before = parts::parts_of(replaced.iter().map(|&i| &self.values[i].value));
             let after = parts::parts_of(new_values.iter());

@@ -697,3 +697,34 @@ fn a_view_is_audited_and_shows_the_duplicates_and_history() {
     assert_eq!(audit.last().unwrap().operator, "vera");
     assert!(view(&db.store, " ", &c.chart_id, "x").is_err());
 }
+
+#[test]
+fn a_corrected_value_is_not_doubted_for_the_reads_of_the_one_it_replaces() {
+    use crate::model::{Read, ReadHow, ReadOutcome};
+    let db = db();
+    let mut c = chart("box-01/rival", BASE, vec![]);
+    // The MRN's box read again agreed, but the engine offered a strong rival digit.
+    let mrn = c.values.iter_mut().find(|v| v.path == "patient.mrn").unwrap();
+    mrn.prov.reads = vec![
+        Read { how: ReadHow::Page, text: "00482913".into(), conf: 93.0, outcome: ReadOutcome::Agrees, engine_text: None, rival: None },
+        Read { how: ReadHow::Region, text: "00482913".into(), conf: 90.0, outcome: ReadOutcome::Agrees, engine_text: None, rival: Some(60.0) },
+    ];
+    let pages = pages();
+    let recs = records(&db.pipeline, &pages, &c.values);
+    c.flags = validate::validate(&validate::ChartInput {
+        pipeline: &db.pipeline,
+        pages: &pages,
+        values: &c.values,
+        header: &[],
+        records: &recs,
+        today: day(),
+    });
+    assert!(c.flags.iter().any(|f| f.code == FlagCode::LowConfidence && f.field.as_deref() == Some("patient.mrn")));
+    load(&db, &c);
+    // The reviewer types what the page says (here the same digits): accepted.
+    let done = act(&db, "bob", &c.chart_id, correction("patient.mrn", "00482918")).unwrap();
+    assert_eq!(done.open_flags, 0, "{:?}", done.lines);
+    let mrn = db.store.review_state(&c.chart_id).unwrap().unwrap().values.into_iter().find(|v| v.value.path == "patient.mrn").unwrap();
+    assert!(mrn.value.prov.reads.is_empty(), "OCR's reads of the old value are not the reviewer's");
+    assert_eq!(mrn.value.prov.conf, draft::REVIEWED_CONF);
+}
