@@ -294,7 +294,16 @@ pub enum Format {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    if matches!(cli.command, Command::Run { .. } | Command::Inspect { .. }) {
+    // Tesseract runs in `run`, `inspect`, and when the station or the
+    // review reads a page again.
+    let reads_pages = matches!(
+        cli.command,
+        Command::Run { .. }
+            | Command::Inspect { .. }
+            | Command::Serve { .. }
+            | Command::Review { command: crate::review::cli::ReviewCommand::Reread { .. } }
+    );
+    if reads_pages {
         if let Err(e) = crate::ocr::reexec_single_threaded() {
             tracing::warn!("could not restart with OMP_THREAD_LIMIT=1 ({e}); Tesseract will run multi-threaded and slower");
         }

@@ -447,7 +447,7 @@ fn read_page(ctx: &Ctx, page: crate::image::DecodedPage, at: PageRef) -> Result<
     let prepared = crate::image::prepare(page.image, page.dpi);
     StageTimes::add(&ctx.times.prepare, t);
     let t = Instant::now();
-    match recognize(prepared, ctx.pipeline, &at, &ctx.norm)? {
+    match recognize(prepared, ctx.pipeline, &at, &ctx.norm, None)? {
         PageRead::Unreadable => Ok(extract::unreadable_page(at)),
         PageRead::Blank(facts) => Ok(extract::blank_page(at, facts)),
         PageRead::Text { extract, passes, rereads, .. } => {
@@ -481,6 +481,7 @@ fn recognize(
     pipeline: &Pipeline,
     at: &PageRef,
     norm: &normalize::Context,
+    doc_type: Option<&str>,
 ) -> Result<PageRead, ocr::OcrError> {
     let facts = PageFacts { rotation: prepared.rotation, skew: prepared.skew_deg, ink_fraction: prepared.ink_fraction };
     // A black smear or pure noise: no page of text is this dark, and
@@ -500,7 +501,7 @@ fn recognize(
     let extracted: RefCell<Option<(PageExtract, Vec<second::Request>)>> = RefCell::new(None);
     // Cut out with them: the boxes of the page's check boxes.
     let regions = |page: &crate::model::OcrPage| {
-        let x = extract::extract_page(pipeline, at.clone(), page, facts, norm);
+        let x = extract::extract_page_as(pipeline, at.clone(), page, facts, norm, doc_type);
         let requests = second::requests(&x, page.width, page.height);
         let mut boxes: Vec<_> = requests.iter().map(|r| r.region).collect();
         boxes.extend(x.marks.iter().flat_map(|g| g.regions()));
@@ -511,7 +512,7 @@ fn recognize(
         let mut up = ocr::orient::upright(engine, prepared.image, dpi, &regions)?;
         let (mut x, requests) = extracted
             .take()
-            .unwrap_or_else(|| (extract::extract_page(pipeline, at.clone(), &up.page, facts, norm), Vec::new()));
+            .unwrap_or_else(|| (extract::extract_page_as(pipeline, at.clone(), &up.page, facts, norm, doc_type), Vec::new()));
         x.info.rotation = (facts.rotation + up.rotation) % 360;
         let boxes = up.regions.split_off(requests.len().min(up.regions.len()));
         extract::decide_marks(&mut x, &boxes);
@@ -523,6 +524,59 @@ fn recognize(
         second::apply(&mut x, &requests, readings, norm);
         Ok(PageRead::Text { ocr: up.page, extract: x, passes: up.passes, rereads })
     })?
+}
+
+/// Why a page could not be read again for a reviewer.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadAgainError {
+    #[error("{file}: {error}")]
+    Source { file: String, error: String },
+    #[error("{file} page {page}: {source}")]
+    Ocr {
+        file: String,
+        page: u32,
+        #[source]
+        source: ocr::OcrError,
+    },
+}
+
+/// Read one page of a chart again, as the batch read it (decoded, prepared,
+/// OCR'd upright, extracted, its doubtful values read again), starting
+/// from the orientation `rotation` (degrees clockwise from the scan, a
+/// multiple of 90) and, when a person named it, as the document type
+/// `doc_type`. The review core's way to fix
+/// a page read in the wrong orientation or left unclassified. `at` names
+/// the page within the chart and its file under `archive`.
+pub fn read_page_again(
+    pipeline: &Pipeline,
+    archive: &Path,
+    at: &PageRef,
+    rotation: u32,
+    doc_type: Option<&str>,
+    norm: &normalize::Context,
+) -> Result<PageExtract, ReadAgainError> {
+    let source = |error: String| ReadAgainError::Source { file: at.file.clone(), error };
+    let path = archive.join(&at.file);
+    let mut pages = crate::image::pages(&path).map_err(|e| source(e.to_string()))?;
+    let page = pages
+        .nth(at.file_page as usize)
+        .ok_or_else(|| source(format!("no page {}", at.file_page + 1)))?
+        .map_err(|e| source(format!("page {}: {e}", at.file_page + 1)))?;
+    let mut prepared = crate::image::prepare(page.image, page.dpi);
+    // Start from the orientation the page was read in, turned further;
+    // OCR still tries the others when the page does not read upright.
+    let extra = (rotation % 360 + 360 - prepared.rotation % 360) % 360;
+    if extra != 0 {
+        prepared.image = crate::image::prepare::turn_quarter(prepared.image, extra);
+        prepared.rotation = rotation % 360;
+    }
+    let read = recognize(prepared, pipeline, at, norm, doc_type)
+        .map_err(|e| ReadAgainError::Ocr { file: at.file.clone(), page: at.file_page + 1, source: e })?;
+    Ok(match read {
+        PageRead::Unreadable => extract::unreadable_page(at.clone()),
+        PageRead::Blank(facts) => extract::blank_page(at.clone(), facts),
+        PageRead::Text { extract, .. } => extract,
+    })
 }
 
 /// Give the memory of the page just finished back to the system. A page's
@@ -578,7 +632,7 @@ pub fn inspect_page(pipeline: &Pipeline, path: &Path, page_index: u32) -> anyhow
     let at = PageRef { page: page_index + 1, file: path.display().to_string(), file_page: page.file_page };
     let note = format!("ink {:.4}, blank {}, dark {}", prepared.ink_fraction, prepared.blank, is_dark(&prepared.image));
     let norm = normalize::Context { today: chrono::Local::now().date_naive() };
-    let (ocr_page, x) = match recognize(prepared, pipeline, &at, &norm)? {
+    let (ocr_page, x) = match recognize(prepared, pipeline, &at, &norm, None)? {
         PageRead::Unreadable => return Ok((vec![note], extract::unreadable_page(at))),
         PageRead::Blank(facts) => return Ok((vec![note], extract::blank_page(at, facts))),
         PageRead::Text { ocr, extract, .. } => (ocr, extract),

@@ -82,6 +82,15 @@ pub fn classify<'p>(pipeline: &'p Pipeline, rows: &[Row], height: u32) -> Option
         .map(|d| (d, None))
 }
 
+/// The document type a person named for the page, with its title where
+/// the page shows one (anywhere on the page): `None` for a type the
+/// pipeline does not have.
+pub fn classify_as<'p>(pipeline: &'p Pipeline, doc_type: &str, rows: &[Row], height: u32) -> Option<(&'p Document, Option<TitleSpan>)> {
+    let doc = pipeline.documents.iter().find(|d| d.doc_type == doc_type)?;
+    let span = doc.titles.iter().filter_map(|t| find_title(rows, t, height)).reduce(|a, b| if better(&b.1, &a.1) { b } else { a });
+    Some((doc, span.map(|(s, _)| s)))
+}
+
 fn better(a: &Score, b: &Score) -> bool {
     if a.exact != b.exact {
         return a.exact;

@@ -109,6 +109,19 @@ const BLANK_MAX_INK: f32 = 0.01;
 
 /// Classify one page and read its fields.
 pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: PageFacts, ctx: &normalize::Context) -> PageExtract {
+    extract_page_as(pipeline, at, ocr, facts, ctx, None)
+}
+
+/// [`extract_page`], with the page's document type given by a person
+/// (`review reread --as TYPE`) instead of found by its title.
+pub fn extract_page_as(
+    pipeline: &Pipeline,
+    at: PageRef,
+    ocr: &OcrPage,
+    facts: PageFacts,
+    ctx: &normalize::Context,
+    doc_type: Option<&str>,
+) -> PageExtract {
     let mut info = PageInfo {
         at,
         doc_type: None,
@@ -126,7 +139,11 @@ pub fn extract_page(pipeline: &Pipeline, at: PageRef, ocr: &OcrPage, facts: Page
     }
     let rows = layout::rows(layout::tokens(&ocr.words));
     let unit = layout::median_height(&rows);
-    let Some((doc, title)) = classify::classify(pipeline, &rows, ocr.height) else {
+    let found = match doc_type {
+        Some(t) => classify::classify_as(pipeline, t, &rows, ocr.height),
+        None => classify::classify(pipeline, &rows, ocr.height),
+    };
+    let Some((doc, title)) = found else {
         out.info = info;
         return out;
     };

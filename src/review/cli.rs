@@ -129,6 +129,30 @@ pub enum ReviewCommand {
         #[arg(long)]
         archive: Option<PathBuf>,
     },
+    /// Read a page again (OCR): turned further and/or as a document type you name; its values
+    /// replace the page's old ones, the chart's records are renumbered in page order.
+    Reread {
+        chart: String,
+        /// The chart's page, 1-based.
+        page: u32,
+        /// Degrees to turn the page clockwise first: 0, 90, 180 or 270.
+        #[arg(long, default_value_t = 0)]
+        turn: u32,
+        /// The page's document type (e.g. immunization_record), when it was not recognised.
+        #[arg(long = "as", value_name = "TYPE")]
+        doc_type: Option<String>,
+        /// Accept a read with fewer records of a list than the page had (they are not on it).
+        #[arg(long)]
+        drop_records: bool,
+        /// The archive folder, when it is not where the batch found it.
+        #[arg(long)]
+        archive: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+        /// The pipeline file the chart was read with; the bundled default if absent.
+        #[arg(long)]
+        pipeline: Option<PathBuf>,
+    },
     /// Correct a value, or one part of it (`encounters[0].diagnoses[1].code`,
     /// `patient.address.zip`): normalised and validated like an extracted one,
     /// or refused. Resolves the open flags on what was corrected.
@@ -334,6 +358,10 @@ fn run(cmd: ReviewCommand) -> anyhow::Result<()> {
             let mut f = store::create_private(&output).with_context(|| format!("cannot create {}", output.display()))?;
             f.write_all(&crop::png(&img))?;
             writeln!(out, "chart {chart}: page {page} written to {}", output.display())?;
+        }
+        ReviewCommand::Reread { chart, page, turn, doc_type, drop_records, archive, common, pipeline } => {
+            let pipeline = load_pipeline(pipeline.as_deref())?;
+            act(&common, &pipeline, &chart, Action::ReadAgain { page, turn, doc_type, archive, drop_records }, &mut out)?;
         }
         ReviewCommand::Set { chart, field, value, reason, drop_parts, common, pipeline } => {
             let pipeline = load_pipeline(pipeline.as_deref())?;

@@ -121,6 +121,18 @@ pub enum Action {
     Reject { reason: String },
     /// Bring an approved or rejected chart back into review, with the reason.
     Reopen { reason: String },
+    /// Read a page again (OCR), turned `turn` degrees further clockwise
+    /// (0, 90, 180, 270) and/or as the document type a person names; its
+    /// values replace the page's old ones.
+    ReadAgain {
+        page: u32,
+        turn: u32,
+        doc_type: Option<String>,
+        /// Where the scans are, when not where the batch found them.
+        archive: Option<std::path::PathBuf>,
+        /// Accept a read with fewer records of a list than the page had.
+        drop_records: bool,
+    },
 }
 
 impl Action {
@@ -137,6 +149,7 @@ impl Action {
             Action::Approve { .. } => "approve a chart",
             Action::Reject { .. } => "reject a chart",
             Action::Reopen { .. } => "reopen a chart",
+            Action::ReadAgain { .. } => "read a page again",
         }
     }
 }
@@ -171,9 +184,20 @@ pub struct Request<'a> {
 pub fn apply(store: &Store, pipeline: &Pipeline, req: Request<'_>, action: Action) -> Result<Outcome, ReviewError> {
     let operator = check_operator(req.operator)?;
     let chart_id = req.chart_id;
+    // OCR takes seconds: a page is read again before the transaction, and
+    // the transaction then checks that the chart did not change meanwhile.
+    let mut read_again = match &action {
+        Action::ReadAgain { page, turn, doc_type, archive, .. } => Some(read_page_again(store, pipeline, operator, req, *page, *turn, doc_type.as_deref(), archive.as_deref())?),
+        _ => None,
+    };
     let tx = store.begin_review()?;
     let state = store.review_state(chart_id)?.ok_or_else(|| Refusal::NoChart { chart_id: chart_id.to_string() })?;
     let queue = state.queue.clone();
+    if let (Some((_, _, read_at)), Some(q)) = (&read_again, &queue) {
+        if *read_at != q.revision {
+            return Err(Refusal::Stale { chart_id: chart_id.into(), seen: *read_at, now: q.revision }.into());
+        }
+    }
     if let (Some(seen), Some(q)) = (req.revision, &queue) {
         if seen != q.revision {
             return Err(Refusal::Stale { chart_id: chart_id.into(), seen, now: q.revision }.into());
@@ -303,6 +327,21 @@ pub fn apply(store: &Store, pipeline: &Pipeline, req: Request<'_>, action: Actio
             lines.push(format!("chart {chart_id}: rejected; it stays listed, with the reason, and can be reopened"));
         }
         Action::Reopen { .. } => unreachable!("handled above"),
+        Action::ReadAgain { drop_records, .. } => {
+            let (x, how, _) = read_again.take().expect("read before the transaction");
+            let done = draft.replace_page(pipeline, today(), x, &how, drop_records)?;
+            lines.push(format!(
+                "chart {chart_id}: page {} read again ({how}): {} → {}; {} value(s) before, {} now",
+                done.page,
+                done.doc_type_before.as_deref().unwrap_or("no type"),
+                done.doc_type.as_deref().unwrap_or("no type"),
+                done.values_before,
+                done.values_now
+            ));
+            lines.extend(done.records.iter().map(|(l, (b, n))| format!("  {l}: {b} record(s) on the page before, {n} now")));
+            lines.extend(done.resolved.iter().map(|r| format!("  resolved {r}")));
+            lines.extend(done.raised.iter().map(|r| format!("  raised {r}")));
+        }
     }
     draft.write(&tx, operator)?;
     let revision = if closes {
@@ -337,6 +376,67 @@ fn set_hold(
     })?;
     lines.push(format!("chart {chart_id}: {}", if hold.is_some() { action } else { "back in the queue" }));
     Ok(())
+}
+
+/// Read a page of a waiting chart again, outside any transaction: the new
+/// read, what was done (for the audit), and the chart's revision it was made on.
+#[allow(clippy::too_many_arguments)]
+fn read_page_again(
+    store: &Store,
+    pipeline: &Pipeline,
+    operator: &str,
+    req: Request<'_>,
+    page: u32,
+    turn: u32,
+    doc_type: Option<&str>,
+    archive: Option<&std::path::Path>,
+) -> Result<(crate::extract::PageExtract, String, i64), ReviewError> {
+    let chart_id = req.chart_id;
+    let state = store.review_state(chart_id)?.ok_or_else(|| Refusal::NoChart { chart_id: chart_id.to_string() })?;
+    if !state.is_waiting() {
+        return Err(Refusal::NotWaiting { chart_id: chart_id.into(), status: state.status.as_str().into() }.into());
+    }
+    if let Some(by) = claimed_by_other(&state, operator) {
+        return Err(Refusal::Claimed { chart_id: chart_id.into(), by, action: "read a page again" }.into());
+    }
+    let revision = state.queue.as_ref().map_or(0, |q| q.revision);
+    if let Some(seen) = req.revision {
+        if seen != revision {
+            return Err(Refusal::Stale { chart_id: chart_id.into(), seen, now: revision }.into());
+        }
+    }
+    if turn % 90 != 0 {
+        return Err(Refusal::Usage(format!("a page turns by 0, 90, 180 or 270 degrees, not {turn}")).into());
+    }
+    if let Some(t) = doc_type {
+        if pipeline.document(t).is_none() {
+            let known: Vec<&str> = pipeline.documents.iter().map(|d| d.doc_type.as_str()).collect();
+            return Err(Refusal::Usage(format!("the pipeline has no document type {t}; it has: {}", known.join(", "))).into());
+        }
+    }
+    let info = state
+        .pages
+        .iter()
+        .find(|p| p.at.page == page)
+        .ok_or_else(|| Refusal::Usage(format!("chart {chart_id} has no page {page}")))?;
+    let archive = archive.map(std::path::Path::to_path_buf).unwrap_or_else(|| std::path::PathBuf::from(&state.archive));
+    super::crop::check_source(&state, &archive, &info.at.file).map_err(|e| Refusal::Usage(format!("chart {chart_id}: {e}")))?;
+    let norm = crate::normalize::Context { today: today() };
+    let rotation = (info.rotation + turn) % 360;
+    let x = crate::run::read_page_again(pipeline, &archive, &info.at, rotation, doc_type, &norm)
+        .map_err(|e| Refusal::Usage(format!("chart {chart_id}: page {page} cannot be read again: {e}")))?;
+    let mut how = Vec::new();
+    if turn % 360 != 0 {
+        how.push(format!("turned {}°", turn % 360));
+    }
+    if let Some(t) = doc_type {
+        how.push(format!("as {t}"));
+    }
+    if how.is_empty() {
+        how.push("as it is".into());
+    }
+    how.push(format!("read at {}°", x.info.rotation));
+    Ok((x, how.join(", "), revision))
 }
 
 /// The other reviewer holding a fresh claim on the chart, if any.

@@ -21,7 +21,6 @@ use crate::model::{BBox, FieldValue, PageInfo};
 use crate::store::{create_private, ReviewState};
 use image::GrayImage;
 use std::collections::HashMap;
-use std::io::Read;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
@@ -81,28 +80,24 @@ fn regions(state: &ReviewState) -> Vec<(i64, String, Region)> {
     out
 }
 
-/// blake3 of a file, as the runner computed it.
-fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = blake3::Hasher::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            return Ok(h.finalize().to_hex().to_string());
-        }
-        h.update(&buf[..n]);
+/// The source file of a page, checked to be the one the batch read (same
+/// content hash): a changed file would show, or be read as, the wrong page.
+pub fn check_source(state: &ReviewState, archive: &Path, file: &str) -> Result<PathBuf, String> {
+    let path = archive.join(file);
+    let stored = state.sources.iter().find(|s| s.file == file).map(|s| s.hash.as_str());
+    let now = crate::run::hash_file(&path, file);
+    if now.hash.starts_with("unreadable:") {
+        return Err(format!("source file {} cannot be read ({})", path.display(), &now.hash["unreadable:".len()..]));
     }
+    if stored != Some(now.hash.as_str()) {
+        return Err(format!("source file {} changed since it was read", path.display()));
+    }
+    Ok(path)
 }
 
 /// The page as OCR saw it: decoded, prepared, turned by the extra rotation.
 fn upright_page(state: &ReviewState, archive: &Path, info: &PageInfo) -> Result<(GrayImage, u32), String> {
-    let path = archive.join(&info.at.file);
-    let stored = state.sources.iter().find(|s| s.file == info.at.file).map(|s| s.hash.as_str());
-    let hash = hash_file(&path).map_err(|e| format!("source file {} cannot be read: {e}", path.display()))?;
-    if stored != Some(hash.as_str()) {
-        return Err(format!("source file {} changed since it was read", path.display()));
-    }
+    let path = check_source(state, archive, &info.at.file)?;
     let mut pages = crate::image::pages(&path).map_err(|e| format!("{}: {e}", info.at.file))?;
     let page = pages
         .nth(info.at.file_page as usize)

@@ -30,7 +30,7 @@ pub const REVIEWED_CONF: f32 = 100.0;
 
 /// Codes that validation raises from the values alone: a correction can
 /// make them appear or disappear on other fields.
-const RECOMPUTED: [FlagCode; 4] =
+pub(super) const RECOMPUTED: [FlagCode; 4] =
     [FlagCode::MissingField, FlagCode::LowConfidence, FlagCode::InvalidValue, FlagCode::ImplausibleDate];
 
 /// The patient index, read from the store the first time it is needed
@@ -65,6 +65,8 @@ pub struct DraftFlag {
     pub stored_resolution: Option<String>,
     /// Resolved in this draft, with its resolution.
     pub resolved_now: Option<String>,
+    /// Its field's old path, when its record was renumbered in this draft.
+    pub moved_from: Option<String>,
 }
 
 impl DraftFlag {
@@ -175,6 +177,8 @@ pub struct Draft {
     pub flags: Vec<DraftFlag>,
     pub document: Option<Json>,
     values_changed: bool,
+    /// Pages read again in this draft.
+    pages_changed: bool,
     pub audit: Vec<AuditLine>,
 }
 
@@ -199,14 +203,25 @@ impl Draft {
                 was_open: f.is_open(),
                 stored_resolution: f.resolution.clone(),
                 resolved_now: None,
+                moved_from: None,
             })
             .collect();
         let document = state.document.clone();
-        Ok(Draft { state, values, verifier, flags, document, values_changed: false, audit: Vec::new() })
+        Ok(Draft { state, values, verifier, flags, document, values_changed: false, pages_changed: false, audit: Vec::new() })
     }
 
     pub fn chart_id(&self) -> &str {
         &self.state.chart_id
+    }
+
+    /// The values (and, with `pages`, the pages) changed: written back.
+    pub(super) fn mark_changed(&mut self, pages: bool) {
+        self.values_changed = true;
+        self.pages_changed |= pages;
+    }
+
+    pub(super) fn audit_line(&mut self, action: &'static str, field: Option<String>, old: Option<String>, new: Option<String>, reason: String) {
+        self.audit.push(AuditLine { action, field, old_value: old, new_value: new, reason: Some(reason) });
     }
 
     /// Anything to write.
@@ -586,7 +601,7 @@ impl Draft {
         }
     }
 
-    fn resolve(&mut self, i: usize, resolution: String) -> String {
+    pub(super) fn resolve(&mut self, i: usize, resolution: String) -> String {
         let f = &mut self.flags[i];
         f.resolved_now = Some(resolution.clone());
         let described = f.describe();
@@ -603,8 +618,8 @@ impl Draft {
         described
     }
 
-    fn raise(&mut self, flag: Flag) -> String {
-        let f = DraftFlag { id: None, flag, was_open: true, stored_resolution: None, resolved_now: None };
+    pub(super) fn raise(&mut self, flag: Flag) -> String {
+        let f = DraftFlag { id: None, flag, was_open: true, stored_resolution: None, resolved_now: None, moved_from: None };
         self.audit.push(AuditLine {
             action: "flagged",
             field: f.flag.field.clone(),
@@ -738,11 +753,19 @@ impl Draft {
                 tx.set_document(id, doc)?;
             }
         }
+        if self.pages_changed {
+            for p in &self.state.pages {
+                tx.update_page(id, p)?;
+            }
+        }
         for f in &self.flags {
             let flag_id = match f.id {
                 Some(flag_id) => flag_id,
                 None => tx.add_flag(id, &f.flag)?,
             };
+            if let (Some(_), Some(field)) = (&f.moved_from, &f.flag.field) {
+                tx.set_flag_field(id, flag_id, field)?;
+            }
             if let Some(resolution) = &f.resolved_now {
                 tx.resolve_flag(id, flag_id, operator, resolution)?;
             }

@@ -69,6 +69,7 @@ pub mod crop;
 pub mod draft;
 pub mod duplicates;
 pub mod parts;
+pub mod reread;
 pub mod worklist;
 
 pub use audit::{audit_rows, AuditKind};

@@ -728,3 +728,87 @@ fn a_corrected_value_is_not_doubted_for_the_reads_of_the_one_it_replaces() {
     assert!(mrn.value.prov.reads.is_empty(), "OCR's reads of the old value are not the reviewer's");
     assert_eq!(mrn.value.prov.conf, draft::REVIEWED_CONF);
 }
+
+/// A progress note read on page `page` with the given visit date and NPI.
+fn note_page(page: u32, date: &str, npi: &str) -> crate::extract::PageExtract {
+    let ctx = crate::normalize::Context { today: day() };
+    let prov = |i: u32| Provenance {
+        page,
+        file: "box-01/chart.tif".into(),
+        file_page: page - 1,
+        bbox: BBox { x: 100, y: 100 + 60 * i, w: 400, h: 40 },
+        conf: 95.0,
+        reads: Vec::new(),
+    };
+    let p = Pipeline::default_pipeline();
+    let mut fields = Vec::new();
+    for (i, (f, raw)) in [("encounters[].date", date), ("encounters[].npi", npi), ("encounters[].provider", "Ann Lee, MD")].into_iter().enumerate() {
+        let kind = draft::field_kind(&p, &crate::pipeline::path::fill(f, 0), &[]).unwrap();
+        fields.extend(extract::field_values(f, kind, raw, prov(i as u32), &ctx));
+    }
+    crate::extract::PageExtract {
+        info: PageInfo {
+            at: PageRef { page, file: "box-01/chart.tif".into(), file_page: page - 1 },
+            doc_type: Some("progress_note".into()),
+            status: PageStatus::Read,
+            rotation: 90,
+            skew: 0.0,
+            words: 80,
+            mean_conf: 93.0,
+        },
+        header: Vec::new(),
+        fields,
+        rows: Vec::new(),
+        marks: Vec::new(),
+    }
+}
+
+#[test]
+fn a_page_read_again_as_a_named_type_renumbers_the_records_and_their_flags() {
+    let db = db();
+    // Page 2 was not recognised; the visit on page 3 is encounters[0], with a flag on its NPI.
+    let mut c = chart("box-01/reread", BASE, vec![]);
+    for v in c.values.iter_mut().filter(|v| v.path.starts_with("encounters[0]")) {
+        v.prov.page = 3;
+        v.prov.file_page = 2;
+    }
+    c.pages[1].doc_type = None;
+    c.pages[1].status = PageStatus::Unknown;
+    c.pages[2].doc_type = Some("progress_note".into());
+    c.flags = vec![
+        Flag { code: FlagCode::UnknownDocument, field: None, page: Some(2), reason: "page matches no document type".into() },
+        Flag { code: FlagCode::LowConfidence, field: Some("encounters[0].npi".into()), page: Some(3), reason: "low".into() },
+    ];
+    load(&db, &c);
+    let state = db.store.review_state(&c.chart_id).unwrap().unwrap();
+    let mut d = Draft::new(state, "bob").unwrap();
+    // Fewer records than the page had: refused unless said (here it had none).
+    let done = d.replace_page(&db.pipeline, day(), note_page(2, "10/01/1997", "1234567893"), "as progress_note", false).unwrap();
+    assert_eq!(done.records.get("encounters"), Some(&(0, 1)));
+    let paths: Vec<(String, u32)> =
+        d.values.iter().filter(|v| v.value.path.ends_with(".date") && v.value.path.starts_with("encounters")).map(|v| (v.value.path.clone(), v.value.prov.page)).collect();
+    assert_eq!(paths, vec![("encounters[0].date".to_string(), 2), ("encounters[1].date".to_string(), 3)], "page order");
+    let npi_flag = d.flags.iter().find(|f| f.flag.code == FlagCode::LowConfidence).unwrap();
+    assert_eq!(npi_flag.flag.field.as_deref(), Some("encounters[1].npi"), "the flag moved with its record");
+    assert!(npi_flag.is_open());
+    let unknown = d.flags.iter().find(|f| f.flag.code == FlagCode::UnknownDocument).unwrap();
+    assert!(!unknown.is_open(), "the page now has a type");
+    assert_eq!(d.state.pages[1].doc_type.as_deref(), Some("progress_note"));
+    let doc = d.document.clone().unwrap();
+    assert_eq!(doc["encounters"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["encounters"][0]["date"], "1997-10-01");
+
+    // Written, the store agrees; read again with fewer visits is refused.
+    let tx = db.store.begin_review().unwrap();
+    d.write(&tx, "bob").unwrap();
+    tx.commit().unwrap();
+    let flags = db.store.flags_for(&c.chart_id).unwrap();
+    assert!(flags.iter().any(|f| f.flag.field.as_deref() == Some("encounters[1].npi") && f.is_open()));
+    assert_eq!(db.store.pages_for(&c.chart_id).unwrap()[1].doc_type.as_deref(), Some("progress_note"));
+    let state = db.store.review_state(&c.chart_id).unwrap().unwrap();
+    let mut d = Draft::new(state, "bob").unwrap();
+    let mut empty = note_page(3, "", "");
+    empty.fields.clear();
+    let e = d.replace_page(&db.pipeline, day(), empty, "turned 90°", false).unwrap_err().to_string();
+    assert!(e.contains("fewer records") && e.contains("encounters: 1 on the page before, 0 now"), "{e}");
+}

@@ -71,6 +71,8 @@ pub struct ChartPage {
     pub rows: Vec<FieldRow>,
     /// What was typed into a refused form: field, text.
     pub typed: Option<(String, String)>,
+    /// The pipeline's document types, for reading a page again as one.
+    pub doc_types: Vec<String>,
 }
 
 impl ChartPage {
@@ -118,7 +120,8 @@ impl ChartPage {
         // Flagged fields first, in the order of the page, then the rest.
         rows.sort_by_key(|r| (r.flags.is_empty(), r.page.unwrap_or(u32::MAX)));
         let selected = selected.or_else(|| rows.iter().find(|r| !r.flags.is_empty()).map(|r| r.field.clone()));
-        ChartPage { who, view, selected, rows, typed: None }
+        let doc_types = pipeline.documents.iter().map(|d| d.doc_type.clone()).collect();
+        ChartPage { who, view, selected, rows, typed: None, doc_types }
     }
 
     fn id(&self) -> &str {
@@ -391,6 +394,23 @@ pub fn chart(p: &ChartPage, flash: Option<&Flash>) -> String {
                             " · " (pg.at.file) " p" (pg.at.file_page + 1)
                         }
                         img src=(page_url(id, pg.at.page)) alt={ "page " (pg.at.page) } loading="lazy";
+                        @if change {
+                            form.reread method="post" action="/act" {
+                                (hidden(p, "read_again"))
+                                input type="hidden" name="page" value=(pg.at.page);
+                                label { "Turn " select name="turn" {
+                                    option value="0" { "no" } option value="90" { "90° right" } option value="180" { "180°" } option value="270" { "90° left" }
+                                } }
+                                label { " as " select name="doc_type" {
+                                    option value="" { "the type it shows" }
+                                    @for d in &p.doc_types { option value=(d) { (d) } }
+                                } }
+                                @if p.typed.as_ref().is_some_and(|(f, _)| f == &format!("page {}", pg.at.page)) {
+                                    label.drop { input type="checkbox" name="drop_records" value="1"; " the missing records are not on the page" }
+                                }
+                                button type="submit" { "Read the page again" }
+                            }
+                        }
                     }
                 }
             }

@@ -399,6 +399,13 @@ struct ActForm {
     /// After approving, open the next chart.
     #[serde(default)]
     then_next: Option<String>,
+    /// Reading a page again: which, turned how far, as what.
+    page: Option<u32>,
+    turn: Option<u32>,
+    #[serde(default)]
+    doc_type: String,
+    #[serde(default)]
+    drop_records: Option<String>,
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -436,6 +443,13 @@ fn action_of(form: &ActForm) -> Result<Action, WebError> {
         "approve" => Action::Approve { note: non_empty(&form.reason) },
         "reject" => Action::Reject { reason: form.reason.clone() },
         "reopen" => Action::Reopen { reason: form.reason.clone() },
+        "read_again" => Action::ReadAgain {
+            page: form.page.ok_or_else(|| WebError::BadRequest("which page?".into()))?,
+            turn: form.turn.unwrap_or(0),
+            doc_type: non_empty(&form.doc_type),
+            archive: None,
+            drop_records: form.drop_records.is_some(),
+        },
         other => return Err(WebError::BadRequest(format!("no action {other}"))),
     })
 }
@@ -443,7 +457,10 @@ fn action_of(form: &ActForm) -> Result<Action, WebError> {
 async fn act(State(st): State<Shared>, who: Who, Form(form): Form<ActForm>) -> Result<Response, WebError> {
     who.check_csrf(&form.csrf)?;
     who.require_technician("change a chart")?;
-    let action = action_of(&form)?;
+    let mut action = action_of(&form)?;
+    if let Action::ReadAgain { archive, .. } = &mut action {
+        archive.clone_from(&st.archive);
+    }
     let approving = matches!(action, Action::Approve { .. });
     let then_next = form.then_next.is_some();
     let outcome = blocking(&st, move |store, st| {
@@ -453,7 +470,11 @@ async fn act(State(st): State<Shared>, who: Who, Form(form): Form<ActForm>) -> R
             Err(ReviewError::Refused(r)) => {
                 // The chart again, with the reason and what was typed.
                 let mut page = load_chart_page(store, st, &who, &form.id, non_empty(&form.field))?;
-                page.typed = Some((form.field.clone(), form.value.clone()));
+                page.typed = Some(match form.page {
+                    // A page's read refused: offer to accept fewer records.
+                    Some(n) if form.op == "read_again" => (format!("page {n}"), String::new()),
+                    _ => (form.field.clone(), form.value.clone()),
+                });
                 Err(WebError::Refused(Box::new(page), r.to_string()))
             }
             Err(e) => Err(e.into()),

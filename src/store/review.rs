@@ -429,6 +429,26 @@ impl<'a> ReviewTx<'a> {
         Ok(())
     }
 
+    /// Record what a page read again for the reviewer turned out to be.
+    pub fn update_page(&self, chart_id: &str, p: &PageInfo) -> Result<()> {
+        self.tx
+            .execute(
+                "UPDATE pages SET doc_type = ?3, status = ?4, rotation = ?5, skew = ?6, words = ?7, mean_conf = ?8
+                 WHERE chart_id = ?1 AND page = ?2",
+                rusqlite::params![chart_id, p.at.page, p.doc_type, p.status.as_str(), p.rotation, p.skew as f64, p.words, p.mean_conf as f64],
+            )
+            .map_err(self.store.chart_err(chart_id, "update a page"))?;
+        Ok(())
+    }
+
+    /// Move a flag to the new path of its field (its record was renumbered).
+    pub fn set_flag_field(&self, chart_id: &str, flag_id: i64, field: &str) -> Result<()> {
+        self.tx
+            .execute("UPDATE flags SET field = ?3 WHERE chart_id = ?1 AND id = ?2", rusqlite::params![chart_id, flag_id, field])
+            .map_err(self.store.chart_err(chart_id, "move a flag"))?;
+        Ok(())
+    }
+
     /// Resolve an open flag of the chart; false when there is no such open flag.
     pub fn resolve_flag(&self, chart_id: &str, flag_id: i64, operator: &str, resolution: &str) -> Result<bool> {
         let n = self

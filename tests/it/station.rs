@@ -421,6 +421,15 @@ fn a_technician_resolves_a_chart_in_a_real_browser() {
         }
         let mut revision = 0;
 
+        // Page 6 read again from the page's own form: its flags stand as
+        // they were (the same reads), and nothing is lost.
+        let reread = client.find(Locator::Css("figure.page:nth-of-type(6) form.reread button")).await.unwrap();
+        reread.click().await.unwrap();
+        revision = wait_for_revision_above(&client, revision).await;
+        let said = client.find(Locator::Css("pre.done")).await.unwrap().text().await.unwrap();
+        assert!(said.contains("page 6 read again (as it is, read at 0°): immunization_record → immunization_record"), "{said}");
+        assert!(said.contains("immunizations: 5 record(s) on the page before, 5 now"), "{said}");
+
         // Keyboard only: the first flagged field has the focus; type, Enter.
         let steps: [(&str, &str); 4] = [
             ("patient.name", "Beltran, Derek"),
@@ -492,7 +501,7 @@ fn a_technician_resolves_a_chart_in_a_real_browser() {
 
     // The audit: the views and every change, by tina.
     let audit = audit_actions(&db.path, Some(CHART));
-    for action in ["viewed", "corrected", "confirmed", "waived", "approved"] {
+    for action in ["viewed", "read_again", "corrected", "confirmed", "waived", "approved"] {
         assert!(audit.iter().any(|(op, a, _)| op == "tina" && a == action), "{action} by tina audited: {audit:?}");
     }
     assert!(audit.iter().any(|(_, a, r)| a == "viewed" && r.as_deref() == Some("page 6 image shown in the web station")));
@@ -555,4 +564,42 @@ fn beyond_loopback_the_station_serves_over_tls_with_secure_cookies() {
     assert!(login.starts_with("HTTP/1.1 303"), "{login}");
     let cookie = login.lines().find(|l| l.to_ascii_lowercase().starts_with("set-cookie:")).unwrap();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Secure"), "{cookie}");
+}
+
+#[test]
+fn a_page_turned_and_read_again_from_the_command_line_keeps_its_records() {
+    let db = db_with_users();
+    let chart = "box-01/0003-watts-laura";
+    let store = Store::open(&db.path).unwrap();
+    let before = store.review_state(chart).unwrap().unwrap();
+    assert_eq!(before.pages[4].rotation, 90, "the batch read page 5 turned a quarter");
+    let immunizations = |s: &chartmill::store::ReviewState| {
+        s.values.iter().filter(|v| v.value.path.starts_with("immunizations[") && v.value.path.ends_with(".vaccine")).count()
+    };
+    let review = |args: &[&str]| {
+        super::bin()
+            .arg("review")
+            .args(args)
+            .arg("--db")
+            .arg(&db.path)
+            .args(["--operator", "tina", "--archive"])
+            .arg(fixtures().join("archive"))
+            .output()
+            .unwrap()
+    };
+    // A type the pipeline does not have: refused, nothing changed.
+    let out = review(&["reread", chart, "5", "--as", "lab_report"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no document type lab_report"));
+    // Turned upside down first: OCR still finds the page's orientation.
+    let out = review(&["reread", chart, "5", "--turn", "180"]);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("page 5 read again (turned 180°, read at 90°)"), "{said}");
+    let after = store.review_state(chart).unwrap().unwrap();
+    assert_eq!(immunizations(&after), immunizations(&before), "{said}");
+    assert_eq!(after.pages[4].rotation, 90);
+    assert_eq!(after.queue.as_ref().unwrap().revision, before.queue.as_ref().unwrap().revision + 1);
+    let audit = audit_actions(&db.path, Some(chart));
+    assert!(audit.iter().any(|(op, a, r)| op == "tina" && a == "read_again" && r.as_deref().is_some_and(|r| r.starts_with("page 5"))));
 }
