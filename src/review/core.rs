@@ -405,7 +405,7 @@ fn read_page_again(
             return Err(Refusal::Stale { chart_id: chart_id.into(), seen, now: revision }.into());
         }
     }
-    if turn % 90 != 0 {
+    if !turn.is_multiple_of(90) {
         return Err(Refusal::Usage(format!("a page turns by 0, 90, 180 or 270 degrees, not {turn}")).into());
     }
     if let Some(t) = doc_type {
@@ -426,7 +426,7 @@ fn read_page_again(
     let x = crate::run::read_page_again(pipeline, &archive, &info.at, rotation, doc_type, &norm)
         .map_err(|e| Refusal::Usage(format!("chart {chart_id}: page {page} cannot be read again: {e}")))?;
     let mut how = Vec::new();
-    if turn % 360 != 0 {
+    if !turn.is_multiple_of(360) {
         how.push(format!("turned {}°", turn % 360));
     }
     if let Some(t) = doc_type {
