@@ -109,9 +109,10 @@ fn present(v: &FieldValue) -> bool {
     }
 }
 
-/// The value was read but could not be normalised (blank text is absent, not invalid).
+/// The value was read but could not be normalised (blank text, or a line
+/// left to write on — `________`, `N/A` — is absent, not invalid).
 fn failed(v: &FieldValue) -> bool {
-    v.value.is_none() && v.error.is_some() && !normalize::is_blank(&v.raw)
+    v.value.is_none() && v.error.as_deref().is_some_and(|e| e != normalize::NO_VALUE) && !normalize::is_blank(&v.raw)
 }
 
 // ------------------------------------------------------------------ pages

@@ -716,3 +716,18 @@ fn deduplicated_and_ordered() {
         ],
     );
 }
+
+#[test]
+fn an_unsigned_note_is_missing_its_signature_not_invalid() {
+    // The signature line is there, with nothing written on it.
+    let c = good_with(&[], &[("encounters[].signature", ValueType::Signature, "________")]);
+    check(&c, &["missing_field encounters[0].signature @2"]);
+    assert_eq!(reason_of(&c, FlagCode::MissingField), "required field is missing");
+}
+
+#[test]
+fn a_temperature_read_without_its_point_is_invalid() {
+    let mut c = good();
+    c.values.extend(read("encounters[0].vitals.temp_f", ValueType::Decimal, "988", 2, 96.0));
+    check(&c, &["invalid_value encounters[0].vitals.temp_f @2"]);
+}
