@@ -244,6 +244,16 @@ fn every_route_answers_each_role_as_it_may() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(Store::open(&db.path).unwrap().user("nora").unwrap().map(|u| u.role), Some(Role::Viewer));
 
+    // An admin changes no record either; `next` opens the oldest chart nobody holds.
+    let (admin, admin_csrf) = app.login("ada");
+    let mut as_admin = confirm(&admin_csrf, &hidden(&app.get(&chart_uri(), Some(&admin)).text(), "revision"));
+    as_admin[3].1 = "read_again".into();
+    as_admin.push(("page", "6".into()));
+    assert_eq!(post(&admin, as_admin).status, StatusCode::FORBIDDEN);
+    let oldest = Store::open(&db.path).unwrap().review_queue(None).unwrap()[0].chart_id.clone();
+    let next = app.get("/next", Some(&tech));
+    assert_eq!(next.location.as_deref(), Some(format!("/chart?id={}", form_urlencoded::byte_serialize(oldest.as_bytes()).collect::<String>()).as_str()));
+
     // Logging out ends the session.
     let r = app.post("/logout", Some(&tech), &[("csrf", tech_csrf.as_str())]);
     assert_eq!(r.location.as_deref(), Some("/login"));
@@ -602,4 +612,53 @@ fn a_page_turned_and_read_again_from_the_command_line_keeps_its_records() {
     assert_eq!(after.queue.as_ref().unwrap().revision, before.queue.as_ref().unwrap().revision + 1);
     let audit = audit_actions(&db.path, Some(chart));
     assert!(audit.iter().any(|(op, a, r)| op == "tina" && a == "read_again" && r.as_deref().is_some_and(|r| r.starts_with("page 5"))));
+}
+
+#[test]
+fn users_are_added_from_standard_input_and_the_audit_lists_views_beside_changes() {
+    use std::io::Write;
+    let db = db_with_users();
+    let add = |name: &str, password: &str| {
+        let mut child = super::bin()
+            .args(["user", "add", name, "--role", "viewer", "--db"])
+            .arg(&db.path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = add("sam", "short");
+    assert_eq!(short.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 10 characters"));
+    let ok = add("sam", "a long enough password");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let user = Store::open(&db.path).unwrap().user("sam").unwrap().unwrap();
+    assert!(user.password_hash.starts_with("$argon2id$") && !user.password_hash.contains("long enough"));
+    assert_eq!(add("sam", "a long enough password").status.code(), Some(2), "a name is taken once");
+    let list = super::bin().args(["user", "list", "--db"]).arg(&db.path).output().unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).contains("sam                  viewer"));
+
+    // A view and a change of one chart, then the audit of it by kind.
+    let review = |args: &[&str]| super::bin().arg("review").args(args).arg("--db").arg(&db.path).args(["--operator", "tina"]).output().unwrap();
+    assert!(review(&["show", CHART, "--no-crops"]).status.success());
+    assert!(review(&["confirm", CHART, "immunizations[3].lot"]).status.success());
+    let audit = |kind: &str| {
+        let out = super::bin()
+            .args(["audit", "--chart", CHART, "--kind", kind, "--operator", "ada", "--db"])
+            .arg(&db.path)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let views = audit("views");
+    assert!(views.contains("tina") && views.contains("viewed") && views.contains("values shown on the command line"), "{views}");
+    assert!(!views.contains("confirmed"));
+    let changes = audit("changes");
+    assert!(changes.contains("confirmed") && changes.contains("immunizations[3].lot") && !changes.contains(" viewed "), "{changes}");
+    // Reading the audit is itself a view, recorded.
+    assert!(audit_actions(&db.path, Some(CHART)).iter().any(|(op, a, r)| op == "ada" && a == "viewed" && r.as_deref() == Some("audit shown on the command line")));
 }
