@@ -39,8 +39,10 @@
 //! as the same or a different patient by comparing the charts' truths.
 //!
 //! Keystrokes are counted as a technician presses them: each typed
-//! character, Enter, Tab, Esc, a chord such as Alt+W as one, each arrow key
-//! in a list of reasons. At the end `chartmill eval` and `chartmill export`
+//! character (Shift not counted), Enter, Tab, Esc, a chord such as Alt+W as
+//! one, each arrow key in a list of reasons. For a correction the edit
+//! distance between the text shown and the true text is kept beside it:
+//! what editing the text in place would need at least, against retyping. At the end `chartmill eval` and `chartmill export`
 //! are run on the database as it was before the review and after it, and
 //! a short report is printed; `--details` writes every field's record as
 //! JSON.
@@ -213,8 +215,7 @@ fn truth_for_chart(doc: &Value, page: &Page) -> BTreeMap<String, Value> {
             continue;
         };
         let empty = BTreeMap::new();
-        let chart: Vec<(usize, &serde_json::Map<String, Value>)> =
-            items.get(list).unwrap_or(&empty).iter().map(|(i, m)| (*i, m)).collect();
+        let chart: Vec<(usize, &serde_json::Map<String, Value>)> = items.get(list).unwrap_or(&empty).iter().map(|(i, m)| (*i, m)).collect();
         let mut used = vec![false; chart.len()];
         let mut paired: Vec<Option<usize>> = vec![None; truth_items.len()];
         for (ti, t) in truth_items.iter().enumerate() {
@@ -252,9 +253,8 @@ fn text_for(kind: Option<ValueType>, field: &str, values: &BTreeMap<String, Stri
 /// where a path and `=` follow.
 fn parse_parts(shown: &str) -> BTreeMap<String, String> {
     let looks_like_path = |s: &str| {
-        s.split_once('=').is_some_and(|(p, _)| {
-            !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.[]".contains(c))
-        })
+        s.split_once('=')
+            .is_some_and(|(p, _)| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_.[]".contains(c)))
     };
     let mut out: Vec<(String, String)> = Vec::new();
     for seg in shown.split("; ") {
@@ -267,6 +267,22 @@ fn parse_parts(shown: &str) -> BTreeMap<String, String> {
         }
     }
     out.into_iter().collect()
+}
+
+/// The characters to insert, delete or replace to turn `a` into `b`.
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let up = row[j + 1];
+            row[j + 1] = (up + 1).min(row[j] + 1).min(diag + usize::from(ca != *cb));
+            diag = up;
+        }
+    }
+    row[b.len()]
 }
 
 /// Whether the text shown is the true value: numbers numerically, text as
@@ -299,7 +315,6 @@ struct Waiver {
     flag: i64,
     field: String,
     code: String,
-    text: String,
 }
 
 /// Where the keyboard focus is.
@@ -315,6 +330,7 @@ struct Active {
 #[derive(Clone, Debug, Deserialize)]
 struct Page {
     path: String,
+    /// The HTTP status of the page (409 when the core refused).
     status: u16,
     chart: Option<String>,
     boxes: Vec<BoxRow>,
@@ -325,6 +341,14 @@ struct Page {
     approve_enabled: bool,
     waiting: Option<usize>,
     empty: bool,
+}
+
+impl Page {
+    /// The core's refusal on this page: `#refused`, with the HTTP status.
+    fn refusal(&self) -> Option<String> {
+        let text = self.refused.as_deref()?.trim();
+        Some(if self.status == 409 { text.to_string() } else { format!("(HTTP {}) {text}", self.status) })
+    }
 }
 
 /// Reads the page through the DOM, as the station renders it (pages.rs).
@@ -338,7 +362,7 @@ const boxes = qa('form.value').map(f => {
 });
 const waivers = qa('form.waive').map(f => ({
   flag: Number(q('input[name=flag]', f).value), field: f.dataset.field || '',
-  code: q('span.flag', f).textContent, text: q('p', f).textContent.trim().replace(/\s+/g, ' ') }));
+  code: q('span.flag', f).textContent }));
 const a = document.activeElement;
 let active = { kind: 'other', field: '', flag: null, value: '' };
 if (a && a.matches && a.matches('form.value input.v')) {
@@ -415,9 +439,15 @@ struct FieldLog {
     /// Flag codes seen on it.
     codes: Vec<String>,
     kind: Option<String>,
+    /// A name, an address, a signature, diagnoses, allergies: typed as one text.
+    composite: bool,
     first: Option<First>,
     /// Keys of the confirmation or correction (typed characters + Enter).
     keys_first: usize,
+    /// For a correction: the characters that differ between the text shown
+    /// and the text typed (Levenshtein), what editing in place would need
+    /// at least, against retyping the whole text.
+    edit_distance: Option<usize>,
     /// Keys to reach the field (Tab, Esc, `f`).
     keys_moving: usize,
     /// Keys of the waivers (Alt+W or `w`, arrows, Enter).
@@ -439,8 +469,10 @@ impl FieldLog {
             field: field.map(str::to_string),
             codes: Vec::new(),
             kind: None,
+            composite: false,
             first: None,
             keys_first: 0,
+            edit_distance: None,
             keys_moving: 0,
             keys_waiving: 0,
             waived: Vec::new(),
@@ -506,206 +538,229 @@ struct Technician<'a> {
     truth: &'a HashMap<String, Value>,
 }
 
+/// One chart being worked on.
+struct Work {
+    log: ChartLog,
+    /// The chart's truth document.
+    doc: Value,
+    /// Its values as text, at the chart's own concrete paths.
+    truth: BTreeMap<String, String>,
+    /// How often each flag's waiver was sent (a flag that stays open
+    /// after two is given up on).
+    waivers_sent: HashMap<i64, usize>,
+}
+
+/// What one step left on screen.
+enum Step {
+    /// The page after the action.
+    Page(Box<Page>),
+    /// The chart cannot be resolved: why.
+    Stuck(String),
+}
+
 impl Technician<'_> {
     /// Resolves the chart on screen and approves it (which opens the next one).
     async fn resolve(&self, first: Page) -> Res<ChartLog> {
         let started = Instant::now();
         let chart = first.chart.clone().unwrap_or_default();
         let doc = self.truth.get(&chart).cloned().unwrap_or(Value::Null);
-        // Truth paths → text, numbered as this chart's records.
-        let truth: BTreeMap<String, String> =
-            truth_for_chart(&doc, &first).into_iter().filter_map(|(p, v)| Some((p, scalar(&v)?))).collect();
-        let mut log = ChartLog { chart: chart.clone(), fields: Vec::new(), actions: 0, keys: 0, approved: false, problem: None, seconds: 0.0 };
+        let truth = truth_for_chart(&doc, &first).into_iter().filter_map(|(p, v)| Some((p, scalar(&v)?))).collect();
+        let log = ChartLog { chart: chart.clone(), fields: Vec::new(), actions: 0, keys: 0, approved: false, problem: None, seconds: 0.0 };
+        let mut w = Work { log, doc, truth, waivers_sent: HashMap::new() };
         let mut page = first;
-        let mut waived_once: HashMap<i64, usize> = HashMap::new();
-
         for _ in 0..MAX_STEPS {
             if page.chart.as_deref() != Some(chart.as_str()) {
-                log.problem = Some(format!("the station left the chart (now at {} {:?})", page.path, page.chart));
+                w.log.problem = Some(format!("the station left the chart (now at {} {:?})", page.path, page.chart));
                 break;
             }
-            // Nothing open: approve, and the next chart opens.
-            if page.waivers.is_empty() {
-                if !page.approve_enabled {
-                    log.problem = Some("no flag is open but the approve button is disabled".into());
-                    break;
+            let step = if page.waivers.is_empty() {
+                // Nothing open: approve, and the next chart opens.
+                match self.approve(&mut w, &page).await? {
+                    None => w.log.approved = true,
+                    Some(why) => w.log.problem = Some(why),
                 }
-                if page.active.kind != "other" {
-                    keys(self.c, ESCAPE).await?;
-                    log.keys += 1;
-                }
-                mark(self.c).await?;
-                page_keys(self.c, "a").await?;
-                log.keys += 1;
-                log.actions += 1;
-                if !wait_new_page(self.c).await {
-                    log.problem = Some("`a` did not approve (no new page)".into());
-                    break;
-                }
-                let next = read_page(self.c).await?;
-                if next.chart.as_deref() == Some(chart.as_str()) {
-                    log.problem = Some(format!("approval refused: {}", next.refused.clone().unwrap_or_default()));
-                    break;
-                }
-                log.approved = true;
                 break;
-            }
-
-            let flagged: Vec<&BoxRow> = page.boxes.iter().filter(|b| b.flagged).collect();
-            if let Some(b) = flagged.first().copied() {
+            } else if let Some(b) = page.boxes.iter().find(|b| b.flagged).cloned() {
                 // The first flagged field: the station focuses it on load.
-                let b = b.clone();
-                let i = match log.fields.iter().position(|f| f.field.as_deref() == Some(b.field.as_str())) {
-                    Some(i) => i,
-                    None => {
-                        log.fields.push(FieldLog::new(&chart, Some(&b.field)));
-                        log.fields.len() - 1
-                    }
-                };
-                for code in &b.codes {
-                    if !log.fields[i].codes.contains(code) {
-                        log.fields[i].codes.push(code.clone());
-                    }
-                }
-                let moving = self.focus_box(&page, &b.field).await?;
-                log.fields[i].keys_moving += moving;
-                let values: Vec<chartmill::model::FieldValue> = Vec::new();
-                let kind = field_kind(self.pipeline, &b.field, &values);
-                log.fields[i].kind = kind.map(|k| k.as_str().to_string());
-                let want = text_for(kind, &b.field, &truth);
-
-                if log.fields[i].first.is_none() {
-                    // What is shown: the value, or a composite's parts composed
-                    // the way the truth's are.
-                    let shown = match (kind, &b.parts) {
-                        (Some(k), Some(p)) if k.is_composite() => {
-                            text_for(kind, &b.field, &parse_parts(p)).unwrap_or_else(|| b.original.clone())
-                        }
-                        _ => b.original.clone(),
-                    };
-                    let (first, typed) = match &want {
-                        None => (First::NoTruth, None),
-                        Some(t) if same(&shown, t) => (First::Confirm, Some(String::new())),
-                        Some(t) => (First::Correct, Some(t.clone())),
-                    };
-                    log.fields[i].first = Some(first);
-                    if let Some(typed) = typed {
-                        if !typed.is_empty() {
-                            // Typing replaces the text: the box's text is selected on focus.
-                            keys(self.c, &typed).await?;
-                            let now = read_page(self.c).await?;
-                            if now.active.value != typed {
-                                return Err(format!("{chart} {}: typing gave another text than typed", b.field).into());
-                            }
-                        }
-                        mark(self.c).await?;
-                        keys(self.c, ENTER).await?;
-                        log.fields[i].keys_first += typed.chars().count() + 1;
-                        log.fields[i].actions += 1;
-                        log.actions += 1;
-                        if !wait_new_page(self.c).await {
-                            log.problem = Some(format!("{}: Enter sent nothing", b.field));
-                            break;
-                        }
-                        page = read_page(self.c).await?;
-                        if let Some(r) = &page.refused {
-                            log.fields[i].refusals.push(r.trim().to_string());
-                        }
-                        continue;
-                    }
-                }
-                // Flags left on the field: waive the first (Alt+W from the box).
-                let same_patient = self.same_patient(&doc, &page);
-                keys(self.c, &format!("{ALT}w{RELEASE}")).await?;
-                let mut moving = 1;
-                let mut now = read_page(self.c).await?;
-                if now.active.kind != "select" {
-                    // Alt+W did not reach the field's waiver: the mouse.
-                    log.fields[i].clicks += 1;
-                    let w = page.waivers.iter().find(|w| w.field == b.field || w.field.starts_with(&b.field)).cloned();
-                    let Some(w) = w else {
-                        log.problem = Some(format!("{}: flagged, but no waiver names it", b.field));
-                        break;
-                    };
-                    self.click_waiver(w.flag).await?;
-                    moving = 0;
-                    now = read_page(self.c).await?;
-                }
-                let flag = now.active.flag.unwrap_or_default();
-                let code = page.waivers.iter().find(|w| w.flag == flag).map(|w| w.code.clone()).unwrap_or_default();
-                let reason = waive_reason(&code, want.is_some(), same_patient);
-                let n = *waived_once.entry(flag).and_modify(|n| *n += 1).or_insert(1);
-                if n > 2 {
-                    log.problem = Some(format!("{}: flag {flag} ({code}) cannot be waived", b.field));
-                    break;
-                }
-                let k = self.choose_and_send(reason).await?;
-                log.fields[i].keys_waiving += moving + k;
-                log.fields[i].waived.push((code, reason.to_string()));
-                log.fields[i].actions += 1;
-                log.actions += 1;
-                if !wait_new_page(self.c).await {
-                    log.problem = Some(format!("{}: the waiver sent nothing", b.field));
-                    break;
-                }
-                page = read_page(self.c).await?;
-                if let Some(r) = &page.refused {
-                    log.fields[i].refusals.push(r.trim().to_string());
-                }
-                continue;
-            }
-
-            // Flags of a page, not of a value: `w` focuses the first flag's waiver.
-            let mut f = FieldLog::new(&chart, None);
-            if page.active.kind != "other" {
-                keys(self.c, ESCAPE).await?;
-                f.keys_moving += 1;
-            }
-            page_keys(self.c, "w").await?;
-            let now = read_page(self.c).await?;
-            let mut moving = 1;
-            let flag = if now.active.kind == "select" {
-                now.active.flag.unwrap_or_default()
+                self.work_on_field(&mut w, &page, &b).await?
             } else {
-                f.clicks += 1;
-                moving = 0;
-                self.click_waiver(page.waivers[0].flag).await?;
-                page.waivers[0].flag
+                // Flags of a page, not of a value.
+                self.waive_page_flag(&mut w, &page).await?
             };
-            let w = page.waivers.iter().find(|w| w.flag == flag).cloned();
-            let code = w.as_ref().map(|w| w.code.clone()).unwrap_or_default();
-            f.codes.push(code.clone());
-            if !w.as_ref().is_some_and(|w| w.field.is_empty()) {
-                f.field = w.map(|w| w.field);
-            }
-            let n = *waived_once.entry(flag).and_modify(|n| *n += 1).or_insert(1);
-            if n > 2 {
-                log.problem = Some(format!("flag {flag} ({code}) cannot be waived"));
-                break;
-            }
-            let reason = waive_reason(&code, false, self.same_patient(&doc, &page));
-            let k = self.choose_and_send(reason).await?;
-            f.keys_waiving += moving + k;
-            f.waived.push((code, reason.to_string()));
-            f.actions += 1;
-            log.actions += 1;
-            let sent = wait_new_page(self.c).await;
-            log.fields.push(f);
-            if !sent {
-                log.problem = Some("a page flag's waiver sent nothing".into());
-                break;
-            }
-            page = read_page(self.c).await?;
-            if let Some(r) = &page.refused {
-                log.fields.last_mut().unwrap().refusals.push(r.trim().to_string());
+            match step {
+                Step::Page(p) => page = *p,
+                Step::Stuck(why) => {
+                    w.log.problem = Some(why);
+                    break;
+                }
             }
         }
-        if !log.approved && log.problem.is_none() {
-            log.problem = Some(format!("still open after {MAX_STEPS} steps"));
+        if !w.log.approved && w.log.problem.is_none() {
+            w.log.problem = Some(format!("still open after {MAX_STEPS} steps"));
         }
+        let mut log = w.log;
         log.keys += log.fields.iter().map(FieldLog::keys).sum::<usize>();
         log.seconds = started.elapsed().as_secs_f64();
         Ok(log)
+    }
+
+    /// `a` (outside any box): approve and open the next chart. `None` when
+    /// approved, else why not.
+    async fn approve(&self, w: &mut Work, page: &Page) -> Res<Option<String>> {
+        if !page.approve_enabled {
+            return Ok(Some("no flag is open but the approve button is disabled".into()));
+        }
+        if page.active.kind != "other" {
+            keys(self.c, ESCAPE).await?;
+            w.log.keys += 1;
+        }
+        mark(self.c).await?;
+        page_keys(self.c, "a").await?;
+        w.log.keys += 1;
+        w.log.actions += 1;
+        if !wait_new_page(self.c).await {
+            return Ok(Some("`a` did not approve (no new page)".into()));
+        }
+        let next = read_page(self.c).await?;
+        if next.chart.as_deref() == Some(w.log.chart.as_str()) {
+            return Ok(Some(format!("approval refused: {}", next.refusal().unwrap_or_default())));
+        }
+        Ok(None)
+    }
+
+    /// One step on the first flagged field: the first time, confirm it or
+    /// type the truth over it; afterwards (refused, or a flag of another
+    /// code left open), waive its next flag.
+    async fn work_on_field(&self, w: &mut Work, page: &Page, b: &BoxRow) -> Res<Step> {
+        let i = match w.log.fields.iter().position(|f| f.field.as_deref() == Some(b.field.as_str())) {
+            Some(i) => i,
+            None => {
+                w.log.fields.push(FieldLog::new(&w.log.chart, Some(&b.field)));
+                w.log.fields.len() - 1
+            }
+        };
+        let moving = self.focus_box(page, &b.field).await?;
+        let kind = field_kind(self.pipeline, &b.field, &[]);
+        let want = text_for(kind, &b.field, &w.truth);
+        let f = &mut w.log.fields[i];
+        for code in &b.codes {
+            if !f.codes.contains(code) {
+                f.codes.push(code.clone());
+            }
+        }
+        f.keys_moving += moving;
+        f.kind = kind.map(|k| k.as_str().to_string());
+        f.composite = kind.is_some_and(|k| k.is_composite());
+
+        if f.first.is_none() {
+            // What is shown: the value, or a composite's parts composed the
+            // way the truth's are (the box holds the text as read).
+            let shown = match (kind, &b.parts) {
+                (Some(k), Some(p)) if k.is_composite() => text_for(kind, &b.field, &parse_parts(p)).unwrap_or_else(|| b.original.clone()),
+                _ => b.original.clone(),
+            };
+            let typed = match &want {
+                None => {
+                    f.first = Some(First::NoTruth);
+                    None
+                }
+                Some(t) if same(&shown, t) => {
+                    f.first = Some(First::Confirm);
+                    Some(String::new())
+                }
+                Some(t) => {
+                    f.first = Some(First::Correct);
+                    f.edit_distance = Some(levenshtein(&b.original, t));
+                    Some(t.clone())
+                }
+            };
+            if let Some(typed) = typed {
+                if !typed.is_empty() {
+                    // Typing replaces the text: the box's text is selected on focus.
+                    keys(self.c, &typed).await?;
+                    if read_page(self.c).await?.active.value != typed {
+                        return Err(format!("{} {}: the box holds another text than was typed", w.log.chart, b.field).into());
+                    }
+                }
+                mark(self.c).await?;
+                keys(self.c, ENTER).await?;
+                f.keys_first += typed.chars().count() + 1;
+                f.actions += 1;
+                w.log.actions += 1;
+                if !wait_new_page(self.c).await {
+                    return Ok(Step::Stuck(format!("{}: Enter sent nothing", b.field)));
+                }
+                let next = read_page(self.c).await?;
+                if let Some(r) = next.refusal() {
+                    w.log.fields[i].refusals.push(r);
+                }
+                return Ok(Step::Page(Box::new(next)));
+            }
+        }
+
+        // A flag left on the field: Alt+W from its box focuses its waiver.
+        keys(self.c, &format!("{ALT}w{RELEASE}")).await?;
+        let mut moving = 1;
+        if read_page(self.c).await?.active.kind != "select" {
+            // It did not: the mouse, and the station's keys are reported short.
+            w.log.fields[i].clicks += 1;
+            moving = 0;
+            let Some(waiver) = page.waivers.iter().find(|x| x.field == b.field || x.field.starts_with(&b.field)) else {
+                return Ok(Step::Stuck(format!("{}: flagged, but no waiver names it", b.field)));
+            };
+            self.click_waiver(waiver.flag).await?;
+        }
+        self.waive_focused(w, i, page, want.is_some(), moving).await
+    }
+
+    /// `w` (outside any box) focuses the first open flag's waiver: one of
+    /// the page's flags once every flagged field is done.
+    async fn waive_page_flag(&self, w: &mut Work, page: &Page) -> Res<Step> {
+        let mut f = FieldLog::new(&w.log.chart, None);
+        if page.active.kind != "other" {
+            keys(self.c, ESCAPE).await?;
+            f.keys_moving += 1;
+        }
+        page_keys(self.c, "w").await?;
+        let mut moving = 1;
+        if read_page(self.c).await?.active.kind != "select" {
+            f.clicks += 1;
+            moving = 0;
+            self.click_waiver(page.waivers[0].flag).await?;
+        }
+        w.log.fields.push(f);
+        let i = w.log.fields.len() - 1;
+        self.waive_focused(w, i, page, false, moving).await
+    }
+
+    /// The focused waiver: the reason for its flag's code, Enter.
+    async fn waive_focused(&self, w: &mut Work, i: usize, page: &Page, has_truth: bool, moving: usize) -> Res<Step> {
+        let now = read_page(self.c).await?;
+        let flag = now.active.flag.unwrap_or_default();
+        let code = page.waivers.iter().find(|x| x.flag == flag).map(|x| x.code.clone()).unwrap_or_default();
+        let sent = w.waivers_sent.entry(flag).or_insert(0);
+        *sent += 1;
+        if *sent > 2 {
+            return Ok(Step::Stuck(format!("flag {flag} ({code}) stays open after two waivers")));
+        }
+        let reason = waive_reason(&code, has_truth, self.same_patient(&w.doc, page));
+        let k = self.choose_and_send(reason).await?;
+        let f = &mut w.log.fields[i];
+        if !f.codes.contains(&code) {
+            f.codes.push(code.clone());
+        }
+        f.keys_waiving += moving + k;
+        f.waived.push((code, reason.to_string()));
+        f.actions += 1;
+        w.log.actions += 1;
+        if !wait_new_page(self.c).await {
+            return Ok(Step::Stuck(format!("flag {flag}: the waiver sent nothing")));
+        }
+        let next = read_page(self.c).await?;
+        if let Some(r) = next.refusal() {
+            w.log.fields[i].refusals.push(r);
+        }
+        Ok(Step::Page(Box::new(next)))
     }
 
     /// Puts the focus on the value box of `field` with the keys a person
@@ -755,10 +810,7 @@ impl Technician<'_> {
     /// In the focused list of reasons: arrow down to `reason`, Enter (which
     /// sends the waiver). Returns the keys pressed.
     async fn choose_and_send(&self, reason: &str) -> Res<usize> {
-        let options = self
-            .c
-            .execute("return Array.from(document.activeElement.options).map(o => o.value);", vec![])
-            .await?;
+        let options = self.c.execute("return Array.from(document.activeElement.options).map(o => o.value);", vec![]).await?;
         let options: Vec<String> = serde_json::from_value(options)?;
         let at = options.iter().position(|o| o == reason).ok_or_else(|| format!("no reason {reason} in the list"))?;
         let selected = self.c.execute("return document.activeElement.selectedIndex;", vec![]).await?.as_u64().unwrap_or(0) as usize;
@@ -835,13 +887,43 @@ fn pct(x: &Value) -> String {
     format!("{:.1} %", x.as_f64().unwrap_or(0.0) * 100.0)
 }
 
+/// Every wrong value of an export, by (chart, truth path), whatever the
+/// charts' status: `eval::evaluate` (what `chartmill eval` runs) on the
+/// export with every chart marked accepted, so that its list of wrong
+/// values in accepted charts covers them all.
+fn wrong_values(truth: &[Value], export: &[Value]) -> BTreeMap<(String, String), (Value, Value)> {
+    let all: Vec<Value> = export
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            d["status"] = json!("accepted");
+            d
+        })
+        .collect();
+    chartmill::eval::evaluate(truth, &all).silent_errors.into_iter().map(|w| ((w.chart_id, w.path), (w.expected, w.got))).collect()
+}
+
+/// Whether a value at `path` is the field or one of its parts:
+/// `patient.family` of `patient.name`, `encounters[0].signed_by` of
+/// `encounters[0].signature`. (`path` is numbered as the truth's records,
+/// `field` as the chart's; on the fixtures they are the same.)
+fn part_of(path: &str, field: &str) -> bool {
+    let (p, f) = (path, field);
+    let parent = f.rsplit_once('.').map_or("", |(a, _)| a);
+    let sibling = |k: &str| p == format!("{parent}.{k}");
+    p == f
+        || p.starts_with(&format!("{f}."))
+        || p.starts_with(&format!("{f}["))
+        || (f.ends_with(".name") && (sibling("family") || sibling("given")))
+        || (f.ends_with(".signature") && (sibling("signed_by") || sibling("signed_date")))
+}
+
 // ---- the run -----------------------------------------------------------------
 
 fn main() -> Res<()> {
     let a = args()?;
     let truth_docs = read_truth(&a.truth)?;
-    let truth: HashMap<String, Value> =
-        truth_docs.iter().filter_map(|d| Some((d["chart_id"].as_str()?.to_string(), d.clone()))).collect();
+    let truth: HashMap<String, Value> = truth_docs.iter().filter_map(|d| Some((d["chart_id"].as_str()?.to_string(), d.clone()))).collect();
     let pipeline = Pipeline::default_pipeline();
 
     // Before the review.
@@ -850,7 +932,7 @@ fn main() -> Res<()> {
 
     // The station and the browser.
     let port = free_port();
-    let _serve = Child(
+    let serve = Child(
         Command::new(&a.chartmill)
             .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--db"])
             .arg(&a.db)
@@ -861,11 +943,7 @@ fn main() -> Res<()> {
     );
     let driver_port = free_port();
     let _driver = Child(
-        Command::new("/usr/bin/chromedriver")
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?,
+        Command::new("/usr/bin/chromedriver").arg(format!("--port={driver_port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn()?,
     );
     wait_for_port(port, "chartmill serve")?;
     wait_for_port(driver_port, "chromedriver")?;
@@ -874,7 +952,7 @@ fn main() -> Res<()> {
 
     let started = Instant::now();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let (waiting, charts, open_key) = rt.block_on(async {
+    let run = rt.block_on(async {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "chrome".into());
         caps.insert(
@@ -896,39 +974,49 @@ fn main() -> Res<()> {
         out
     })?;
     let wall = started.elapsed().as_secs_f64();
+    drop(serve); // the station stops before the database is read again
 
     // After the review.
     let eval_after = eval(&a.chartmill, &a.truth, &a.db)?;
     let export_after = export(&a.chartmill, &a.db)?;
     if let Some(path) = &a.details {
-        std::fs::write(path, serde_json::to_string_pretty(&json!({ "charts": charts, "eval_before": eval_before, "eval_after": eval_after }))?)?;
+        let doc = json!({ "charts": run.charts, "eval_before": eval_before, "eval_after": eval_after });
+        std::fs::write(path, serde_json::to_string_pretty(&doc)?)?;
     }
     report(&Summary {
-        waiting,
-        charts: &charts,
-        open_key,
+        run: &run,
         wall,
         eval_before: &eval_before,
         eval_after: &eval_after,
+        wrong_before: wrong_values(&truth_docs, &export_before),
+        wrong_after: wrong_values(&truth_docs, &export_after),
         before: records(&export_before),
         after: records(&export_after),
         truth: records(&truth_docs),
-        status_after: export_after.iter().filter(|d| d["status"] == "accepted").count(),
+        accepted_after: export_after.iter().filter(|d| d["status"] == "accepted").count(),
         exported_after: export_after.len(),
     });
     Ok(())
 }
 
-/// Logs in and works through the queue, oldest chart first. Returns the
-/// queue's length at the start, every chart's log and the keys that opened
-/// the first chart.
-async fn drive(c: &Client, base: &str, a: &Args, pipeline: &Pipeline, truth: &HashMap<String, Value>) -> Res<(usize, Vec<ChartLog>, usize)> {
+/// What the technician did over the queue.
+struct Run {
+    /// Charts waiting when the technician logged in, and when they were done.
+    waiting_before: usize,
+    waiting_after: Option<usize>,
+    charts: Vec<ChartLog>,
+    /// Keys that opened the first chart (`n`).
+    opening_keys: usize,
+}
+
+/// Logs in and works through the queue, oldest chart first.
+async fn drive(c: &Client, base: &str, a: &Args, pipeline: &Pipeline, truth: &HashMap<String, Value>) -> Res<Run> {
     c.goto(&format!("{base}/login")).await?;
     c.find(Locator::Css("input[name=name]")).await?.send_keys(&a.user).await?;
     c.find(Locator::Css("input[name=password]")).await?.send_keys(&format!("{}{ENTER}", a.password)).await?;
     c.wait().at_most(PAGE_TIMEOUT).for_element(Locator::Css("table.queue")).await?;
     let queue = read_page(c).await?;
-    let waiting = queue.waiting.unwrap_or(0);
+    let mut run = Run { waiting_before: queue.waiting.unwrap_or(0), waiting_after: None, charts: Vec::new(), opening_keys: 1 };
 
     // `n`: the next chart (the oldest waiting).
     mark(c).await?;
@@ -937,30 +1025,24 @@ async fn drive(c: &Client, base: &str, a: &Args, pipeline: &Pipeline, truth: &Ha
         return Err("`n` did not open a chart".into());
     }
     let tech = Technician { c, pipeline, truth };
-    let mut charts: Vec<ChartLog> = Vec::new();
     loop {
         let page = read_page(c).await?;
         if page.path != "/chart" {
+            // The queue again: "No chart is waiting that you can take".
             if !page.empty {
                 eprintln!("review-queue: the station showed {} instead of a chart", page.path);
             }
+            run.waiting_after = page.waiting;
             break;
         }
         let id = page.chart.clone().unwrap_or_default();
-        if charts.iter().any(|l| l.chart == id) {
-            // A chart given up on comes back first: set it aside and go on.
-            eprintln!("review-queue: {id} is offered again; holding it");
-            hold(c, "review-queue benchmark: could not be resolved").await?;
-            mark(c).await?;
-            page_keys(c, "n").await?;
-            if !wait_new_page(c).await {
-                break;
-            }
-            continue;
+        if run.charts.iter().any(|l| l.chart == id) {
+            eprintln!("review-queue: {id} is offered again after it was given up on; stopping");
+            break;
         }
         let log = tech.resolve(page).await?;
         eprintln!(
-            "review-queue: {} {} ({} fields, {} keys, {} actions, {:.1} s){}",
+            "review-queue: {} {} ({} flagged fields, {} keys, {} actions, {:.1} s){}",
             log.chart,
             if log.approved { "approved" } else { "NOT approved" },
             log.fields.iter().filter(|f| f.field.is_some()).count(),
@@ -970,9 +1052,10 @@ async fn drive(c: &Client, base: &str, a: &Args, pipeline: &Pipeline, truth: &Ha
             log.problem.as_deref().map(|p| format!(": {p}")).unwrap_or_default()
         );
         let approved = log.approved;
-        charts.push(log);
+        run.charts.push(log);
         if !approved {
-            hold(c, "review-queue benchmark: could not be resolved").await?;
+            // Set it aside (Hold, by mouse: it has no key) and take the next.
+            hold(c, "review-queue benchmark: could not be resolved in the station").await?;
             mark(c).await?;
             page_keys(c, "n").await?;
             if !wait_new_page(c).await {
@@ -980,10 +1063,10 @@ async fn drive(c: &Client, base: &str, a: &Args, pipeline: &Pipeline, truth: &Ha
             }
         }
     }
-    Ok((waiting, charts, 1))
+    Ok(run)
 }
 
-/// Sets the chart on screen aside with the Hold form (by mouse: it has no key).
+/// Sets the chart on screen aside with the Hold form.
 async fn hold(c: &Client, reason: &str) -> Res<()> {
     let form = c.find(Locator::Css("form:has(button[value=hold])")).await?;
     form.find(Locator::Css("input[name=reason]")).await?.send_keys(reason).await?;
@@ -996,91 +1079,93 @@ async fn hold(c: &Client, reason: &str) -> Res<()> {
 // ---- the report --------------------------------------------------------------
 
 struct Summary<'a> {
-    waiting: usize,
-    charts: &'a [ChartLog],
-    open_key: usize,
+    run: &'a Run,
     wall: f64,
     eval_before: &'a Value,
     eval_after: &'a Value,
+    /// Every wrong value of the export, by (chart, truth path): (expected, got).
+    wrong_before: BTreeMap<(String, String), (Value, Value)>,
+    wrong_after: BTreeMap<(String, String), (Value, Value)>,
     before: BTreeMap<String, [usize; 3]>,
     after: BTreeMap<String, [usize; 3]>,
     truth: BTreeMap<String, [usize; 3]>,
-    status_after: usize,
+    accepted_after: usize,
     exported_after: usize,
 }
 
-fn report(s: &Summary) {
-    let approved = s.charts.iter().filter(|c| c.approved).count();
-    let fields: Vec<&FieldLog> = s.charts.iter().flat_map(|c| c.fields.iter()).filter(|f| f.field.is_some()).collect();
-    let page_flags: Vec<&FieldLog> = s.charts.iter().flat_map(|c| c.fields.iter()).filter(|f| f.field.is_none()).collect();
-    let refusals: Vec<(&FieldLog, &String)> =
-        s.charts.iter().flat_map(|c| c.fields.iter()).flat_map(|f| f.refusals.iter().map(move |r| (f, r))).collect();
-    let clicks: usize = s.charts.iter().flat_map(|c| c.fields.iter()).map(|f| f.clicks).sum();
+/// `mean (n=N, min–max)`.
+fn fmt_mean(xs: &[usize]) -> String {
+    match (xs.iter().min(), xs.iter().max()) {
+        (Some(lo), Some(hi)) => format!("{:.1} (n={}, {lo}–{hi})", mean(xs), xs.len()),
+        _ => "- (n=0)".into(),
+    }
+}
 
-    println!("Review queue in the verification station (chartmill serve, headless Chromium over WebDriver)");
+fn report(s: &Summary) {
+    let charts = &s.run.charts;
+    let all: Vec<&FieldLog> = charts.iter().flat_map(|c| c.fields.iter()).collect();
+    let fields: Vec<&FieldLog> = all.iter().copied().filter(|f| f.field.is_some()).collect();
+    let page_flags: Vec<&FieldLog> = all.iter().copied().filter(|f| f.field.is_none()).collect();
+    let approved = charts.iter().filter(|c| c.approved).count();
+    let clicks: usize = all.iter().map(|f| f.clicks).sum();
+
+    println!("Review queue in the verification station (chartmill serve; headless Chromium over WebDriver; keyboard only)");
     println!();
     println!(
-        "Charts: {} waiting, {} resolved and approved in the station, {} not approved; {:.0} s in all ({:.1} s per chart)",
-        s.waiting,
+        "Charts: {} waiting; {} resolved and approved in the station, {} not; {} waiting afterwards; {:.0} s ({:.1} s per chart)",
+        s.run.waiting_before,
         approved,
-        s.charts.len() - approved,
+        charts.len() - approved,
+        s.run.waiting_after.map_or("?".to_string(), |n| n.to_string()),
         s.wall,
-        s.wall / s.charts.len().max(1) as f64
+        s.wall / charts.len().max(1) as f64
     );
-    for c in s.charts.iter().filter(|c| !c.approved) {
+    for c in charts.iter().filter(|c| !c.approved) {
         println!("  not approved: {}: {}", c.chart, c.problem.as_deref().unwrap_or("-"));
     }
-    let actions: Vec<usize> = s.charts.iter().map(|c| c.actions).collect();
-    let keys: Vec<usize> = s.charts.iter().map(|c| c.keys).collect();
-    println!(
-        "Actions (forms sent) per chart: mean {:.1}, max {}; keys per chart (approval included): mean {:.1}, max {}; mouse clicks: {}",
-        mean(&actions),
-        actions.iter().max().unwrap_or(&0),
-        mean(&keys),
-        keys.iter().max().unwrap_or(&0),
-        clicks
-    );
+    let actions: Vec<usize> = charts.iter().map(|c| c.actions).collect();
+    let keys: Vec<usize> = charts.iter().map(|c| c.keys).collect();
+    println!("  actions (forms sent) per chart, approval included: {}", fmt_mean(&actions));
+    println!("  keystrokes per chart, approval included:           {}", fmt_mean(&keys));
+    println!("  mouse clicks: {clicks}; keys to open the first chart: {}", s.run.opening_keys);
     println!();
+
     let field_keys: Vec<usize> = fields.iter().map(|f| f.keys()).collect();
-    println!("Flagged fields: {} (keystrokes per flagged field: mean {:.1}, total {})", fields.len(), mean(&field_keys), field_keys.iter().sum::<usize>());
+    println!("Flagged fields: {}; keystrokes per flagged field {}", fields.len(), fmt_mean(&field_keys));
     let mut outcomes: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for f in &fields {
         outcomes.entry(f.outcome()).or_default().push(f.keys());
     }
     for (o, ks) in &outcomes {
-        println!("  {:<34} {:>3} fields, keys mean {:>5.1} (min {}, max {})", o, ks.len(), mean(ks), ks.iter().min().unwrap(), ks.iter().max().unwrap());
+        println!("  {:<32} {:>3}   keys {}", o, ks.len(), fmt_mean(ks));
     }
-    let confirm: Vec<usize> =
-        fields.iter().filter(|f| f.first == Some(First::Confirm) && f.refusals.is_empty()).map(|f| f.keys_first + f.keys_moving).collect();
-    let correct: Vec<usize> =
-        fields.iter().filter(|f| f.first == Some(First::Correct) && f.refusals.is_empty()).map(|f| f.keys_first + f.keys_moving).collect();
-    let waivers: Vec<usize> = s
-        .charts
-        .iter()
-        .flat_map(|c| c.fields.iter())
-        .filter(|f| !f.waived.is_empty() && f.refusals.is_empty())
-        .map(|f| f.keys_waiving / f.waived.len())
-        .collect();
-    println!(
-        "Keystrokes per confirmation: {:.2} (n={}); per correction: {:.1} (n={}, typed characters + Enter); per waiver: {:.1} (n={})",
-        mean(&confirm),
-        confirm.len(),
-        mean(&correct),
-        correct.len(),
-        mean(&waivers),
-        waivers.len()
-    );
-    println!("Page flags waived: {} ({}); opening the first chart: {} key", page_flags.len(),
-        page_flags.iter().map(|f| format!("{} as {}", f.codes.join(","), f.waived.iter().map(|w| w.1.as_str()).collect::<Vec<_>>().join(","))).collect::<Vec<_>>().join("; "),
-        s.open_key);
+    let ok = |f: &&&FieldLog, first: First| f.first == Some(first) && f.refusals.is_empty();
+    let confirm: Vec<usize> = fields.iter().filter(|f| ok(f, First::Confirm)).map(|f| f.keys_first + f.keys_moving).collect();
+    let correct = |composite: bool| -> (Vec<usize>, Vec<usize>) {
+        let cs: Vec<&&FieldLog> = fields.iter().filter(|f| ok(f, First::Correct)).filter(|f| f.composite == composite).collect();
+        (cs.iter().map(|f| f.keys_first + f.keys_moving).collect(), cs.iter().filter_map(|f| f.edit_distance).collect())
+    };
+    let (simple, simple_edit) = correct(false);
+    let (composite, composite_edit) = correct(true);
+    let all_corr: Vec<usize> = simple.iter().chain(&composite).copied().collect();
+    let waivers: usize = all.iter().map(|f| f.waived.len()).sum();
+    let waiver_keys: usize = all.iter().map(|f| f.keys_waiving).sum();
+    println!("Keystrokes per confirmation (Enter):                  {}", fmt_mean(&confirm));
+    println!("Keystrokes per correction (typed characters + Enter): {}", fmt_mean(&all_corr));
+    println!("  of a simple field:    {}; edit distance shown → true {}", fmt_mean(&simple), fmt_mean(&simple_edit));
+    println!("  of a composite field: {}; edit distance shown → true {}", fmt_mean(&composite), fmt_mean(&composite_edit));
+    println!("Keystrokes per waiver (Alt+W or w, arrows, Enter):    {:.1} (n={waivers})", waiver_keys as f64 / waivers.max(1) as f64);
     let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
-    for f in s.charts.iter().flat_map(|c| c.fields.iter()) {
+    for f in &all {
         for (code, why) in &f.waived {
             *reasons.entry(format!("{code} as {why}")).or_default() += 1;
         }
     }
-    println!("Waivers: {}", reasons.iter().map(|(k, n)| format!("{k} ×{n}")).collect::<Vec<_>>().join(", "));
+    println!("  {}", reasons.iter().map(|(k, n)| format!("{k} ×{n}")).collect::<Vec<_>>().join(", "));
+    println!("  of them page flags (no value box): {}", page_flags.len());
     println!();
+
+    let refusals: Vec<(&FieldLog, &String)> = all.iter().flat_map(|f| f.refusals.iter().map(move |r| (*f, r))).collect();
     println!("Refusals by the review core: {}", refusals.len());
     for (f, r) in &refusals {
         println!("  {} {} ({}):", f.chart, f.field.as_deref().unwrap_or("-"), f.outcome());
@@ -1089,26 +1174,31 @@ fn report(s: &Summary) {
         }
     }
     println!();
+
     let (b, a) = (s.eval_before, s.eval_after);
-    let wrong = |e: &Value| e["overall"]["compared"].as_u64().unwrap_or(0) - e["overall"]["correct"].as_u64().unwrap_or(0);
-    println!("Export against the truth (chartmill eval)    before review   after review");
-    println!("  field accuracy                       {:>15}   {:>12}", pct(&b["overall"]["accuracy"]), pct(&a["overall"]["accuracy"]));
+    let wrong = |e: &Value| e["overall"]["compared"].as_u64().unwrap_or(0).saturating_sub(e["overall"]["correct"].as_u64().unwrap_or(0));
+    let of = |x: &Value, y: &Value| format!("{x} of {y}");
+    println!("Export against the truth (chartmill eval)   before review   after review");
+    println!("  field accuracy                      {:>15}   {:>12}", pct(&b["overall"]["accuracy"]), pct(&a["overall"]["accuracy"]));
     println!(
-        "  wrong values, all charts             {:>15}   {:>12}",
-        format!("{} of {}", wrong(b), b["overall"]["compared"]),
-        format!("{} of {}", wrong(a), a["overall"]["compared"])
+        "  wrong values, all charts            {:>15}   {:>12}",
+        of(&json!(wrong(b)), &b["overall"]["compared"]),
+        of(&json!(wrong(a)), &a["overall"]["compared"])
     );
     println!(
-        "  charts accepted                      {:>15}   {:>12}",
+        "  charts accepted                     {:>15}   {:>12}",
         b["silent"]["accepted_charts"].to_string(),
         a["silent"]["accepted_charts"].to_string()
     );
     println!(
-        "  wrong values in accepted charts      {:>15}   {:>12}",
-        format!("{} of {}", b["silent"]["wrong"], b["silent"]["compared"]),
-        format!("{} of {}", a["silent"]["wrong"], a["silent"]["compared"])
+        "  wrong values in accepted charts     {:>15}   {:>12}",
+        of(&b["silent"]["wrong"], &b["silent"]["compared"]),
+        of(&a["silent"]["wrong"], &a["silent"]["compared"])
     );
-    println!("  charts exported: {} after review, {} of them accepted", s.exported_after, s.status_after);
+    let made_wrong: Vec<_> = s.wrong_after.keys().filter(|k| !s.wrong_before.contains_key(*k)).collect();
+    let made_right = s.wrong_before.keys().filter(|k| !s.wrong_after.contains_key(*k)).count();
+    println!("  values wrong after review that were right before: {}; wrong before and right after: {made_right}", made_wrong.len());
+    println!("  charts exported after review: {}, {} of them accepted", s.exported_after, s.accepted_after);
     println!();
     println!("Records                before   after   truth");
     for (i, r) in RECORDS.iter().enumerate() {
@@ -1117,29 +1207,23 @@ fn report(s: &Summary) {
     let lost: Vec<String> = s
         .before
         .iter()
-        .filter_map(|(id, n)| {
-            let after = s.after.get(id).copied().unwrap_or_default();
-            (0..3).any(|i| after[i] < n[i]).then(|| id.clone())
+        .filter(|(id, n)| {
+            let after = s.after.get(*id).copied().unwrap_or_default();
+            (0..3).any(|i| after[i] < n[i])
         })
+        .map(|(id, _)| id.clone())
         .collect();
-    println!("  charts with fewer records after review than before: {}", if lost.is_empty() { "none".to_string() } else { lost.join(", ") });
-    let silent = a["silent_errors"].as_array().cloned().unwrap_or_default();
-    if !silent.is_empty() {
+    println!("  charts with fewer records after review than before: {}", if lost.is_empty() { "none".into() } else { lost.join(", ") });
+
+    if !s.wrong_after.is_empty() {
         println!();
-        println!("Wrong values left in accepted charts after review (synthetic fixture data):");
-        for w in &silent {
-            let reviewed = fields.iter().any(|f| f.chart == w["chart_id"].as_str().unwrap_or("") && {
-                let fld = f.field.as_deref().unwrap_or("");
-                let p = w["path"].as_str().unwrap_or("");
-                p == fld || p.starts_with(&format!("{fld}.")) || p.starts_with(&format!("{fld}["))
-            });
+        println!("Wrong values left after review (synthetic fixture data):");
+        for ((chart, path), (expected, got)) in &s.wrong_after {
+            let flagged = fields.iter().any(|f| &f.chart == chart && part_of(path, f.field.as_deref().unwrap_or("")));
             println!(
-                "  {} {}: expected {} got {}{}",
-                w["chart_id"].as_str().unwrap_or(""),
-                w["path"].as_str().unwrap_or(""),
-                w["expected"],
-                w["got"],
-                if reviewed { "  (a flagged field)" } else { "  (not flagged)" }
+                "  {chart} {path}: expected {expected}, got {got}; {}, {}",
+                if flagged { "a field flagged on the chart" } else { "not flagged" },
+                if s.wrong_before.contains_key(&(chart.clone(), path.clone())) { "wrong before review too" } else { "RIGHT BEFORE REVIEW" }
             );
         }
     }

@@ -452,19 +452,32 @@ impl Draft {
                 }
                 [k] => (*k, group(*k)),
                 many => {
+                    // The whole field typed (a street, city, state and ZIP
+                    // read as two lines): a type that reads the text with
+                    // every part the field holds replaces every group.
+                    let all = parts::parts_of(of_field.iter().map(|&i| &self.values[i].value).filter(|v| v.error.is_none()));
+                    let prov = self.values[of_field[0]].value.prov.clone();
+                    let whole = many.iter().copied().find(|&k| {
+                        let vals = extract::field_values(target, k, &parts::reviewer_text(k, raw), prov.clone(), ctx);
+                        let got = parts::parts_of(vals.iter());
+                        vals.iter().all(|v| v.error.is_none()) && all.keys().all(|p| got.contains_key(p))
+                    });
                     let bad: Vec<ValueType> = many.iter().copied().filter(|&k| failed(&group(k))).collect();
-                    match bad.as_slice() {
+                    match whole {
+                        Some(k) => (k, of_field.clone()),
+                        None => match bad.as_slice() {
                         [k] => (*k, group(*k)),
                         _ => {
                             let paths: Vec<String> =
                                 of_field.iter().map(|&i| self.values[i].value.path.clone()).filter(|p| p != target).collect();
                             return Err(Refusal::Usage(format!(
-                                "chart {chart_id}: {target} was read as {} values ({}); correct one part of it: {}",
+                                "chart {chart_id}: {target} was read as {} values ({}); type it whole, or correct one part of it: {}",
                                 many.len(),
                                 many.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
                                 paths.join(", ")
                             )));
                         }
+                        },
                     }
                 }
             };

@@ -812,3 +812,31 @@ fn a_page_read_again_as_a_named_type_renumbers_the_records_and_their_flags() {
     let e = d.replace_page(&db.pipeline, day(), empty, "turned 90°", false).unwrap_err().to_string();
     assert!(e.contains("fewer records") && e.contains("encounters: 1 on the page before, 0 now"), "{e}");
 }
+
+#[test]
+fn an_address_read_as_two_lines_is_corrected_whole() {
+    let db = db();
+    let mut fields = BASE.to_vec();
+    fields.push(("patient.address", "5243 Lincoln Terrace", 1, 92.0));
+    let mut c = chart("box-01/addr", &fields, vec![]);
+    // The second line, read as its own group: a ZIP of four digits fails it.
+    let ctx = crate::normalize::Context { today: day() };
+    let line = c.values.iter().find(|v| v.field == "patient.address").unwrap().prov.clone();
+    let prov = Provenance { bbox: BBox { y: line.bbox.y + 50, ..line.bbox }, ..line };
+    c.values.extend(extract::field_values("patient.address", crate::pipeline::ValueType::CityStateZip, "Madison, WI 3703", prov, &ctx));
+    let pages = pages();
+    let recs = records(&db.pipeline, &pages, &c.values);
+    c.flags = validate::validate(&validate::ChartInput { pipeline: &db.pipeline, pages: &pages, values: &c.values, header: &[], records: &recs, today: day() });
+    assert!(!c.flags.is_empty());
+    load(&db, &c);
+    // The page says 53703: the whole address typed replaces both lines.
+    let done = act(&db, "bob", &c.chart_id, correction("patient.address", "5243 Lincoln Terrace, Madison, WI 53703")).unwrap();
+    assert_eq!(done.open_flags, 0, "{:?}", done.lines);
+    let state = db.store.review_state(&c.chart_id).unwrap().unwrap();
+    let part = |p: &str| state.values.iter().find(|v| v.value.path == p).and_then(|v| v.value.value.as_ref()).map(|v| v.to_string());
+    assert_eq!(part("patient.address.line").as_deref(), Some("5243 Lincoln Terrace"));
+    assert_eq!(part("patient.address.city").as_deref(), Some("Madison"));
+    assert_eq!(part("patient.address.state").as_deref(), Some("WI"));
+    assert_eq!(part("patient.address.zip").as_deref(), Some("53703"));
+    assert_eq!(state.values.iter().filter(|v| v.value.field == "patient.address").count(), 4, "each part once");
+}

@@ -86,7 +86,24 @@ impl ChartPage {
                 continue;
             }
             let group: Vec<&crate::store::StoredValue> = state.values.iter().filter(|v| &v.value.field == field).collect();
-            let input = as_input(group.iter().map(|v| &v.value)).unwrap_or_default();
+            // A field read as several groups (a street line and a city,
+            // state and ZIP line): each group's text, so the box shows all.
+            let mut kinds: Vec<crate::pipeline::ValueType> = Vec::new();
+            for v in &group {
+                if !kinds.contains(&v.value.kind) {
+                    kinds.push(v.value.kind);
+                }
+            }
+            let input = if kinds.len() > 1 {
+                kinds
+                    .iter()
+                    .filter_map(|k| as_input(group.iter().map(|v| &v.value).filter(|v| v.kind == *k)))
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            } else {
+                as_input(group.iter().map(|v| &v.value)).unwrap_or_default()
+            };
             let diagnoses = field_kind(pipeline, field, &values) == Some(crate::pipeline::ValueType::Diagnoses);
             let input = if diagnoses { input.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ") } else { input };
             rows.push(FieldRow {
@@ -303,6 +320,24 @@ fn page_url(id: &str, n: u32) -> String {
     format!("/page?{}", q.finish())
 }
 
+/// The waiver reasons in the order they fit a flag: a duplicate patient is
+/// checked, a page flag does not apply or is illegible, a value's flag is
+/// about the page.
+fn reasons_for(code: FlagCode) -> Vec<WaiveReason> {
+    use WaiveReason::*;
+    let first: &[WaiveReason] = match code {
+        FlagCode::DuplicatePatient => &[DifferentPatient, SamePatient],
+        FlagCode::IdentityMismatch => &[SamePatient, DifferentPatient, AsWritten],
+        FlagCode::UnknownDocument => &[NotApplicable],
+        FlagCode::UnreadablePage => &[Illegible, NotApplicable],
+        FlagCode::MissingField => &[NotOnSource, Illegible, NotApplicable],
+        _ => &[AsWritten, Illegible, NotOnSource],
+    };
+    let mut out = first.to_vec();
+    out.extend(WaiveReason::ALL.into_iter().filter(|r| !first.contains(r)));
+    out
+}
+
 fn identity(who: &Identity) -> Markup {
     html! {
         td { (who.mrn.as_deref().unwrap_or("-")) }
@@ -461,7 +496,7 @@ pub fn chart(p: &ChartPage, flash: Option<&Flash>) -> String {
                         }
                         @if change {
                             select name="because" aria-label="why the flag is waived" {
-                                @for r in WaiveReason::ALL { option value=(r.as_str()) { (r.label()) } }
+                                @for r in reasons_for(f.flag.code) { option value=(r.as_str()) { (r.label()) } }
                             }
                             input name="reason" placeholder="note (needed for other)";
                             button type="submit" { "Waive" }
