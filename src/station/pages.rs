@@ -60,6 +60,20 @@ pub struct FieldRow {
     pub flags: Vec<(i64, FlagCode)>,
     /// Why the value could not be normalised.
     pub error: Option<String>,
+    /// A composite field's parts, each correctable on its own (shown for
+    /// a flagged field): a diagnosis code is fixed without retyping the list.
+    pub parts: Vec<PartRow>,
+    /// Some open flag is on the whole field (not only on one of its parts).
+    pub whole_flagged: bool,
+}
+
+/// One part of a composite field.
+#[derive(Clone, Debug)]
+pub struct PartRow {
+    pub path: String,
+    pub input: String,
+    /// An open flag is on this part.
+    pub flagged: bool,
 }
 
 #[derive(Debug)]
@@ -115,13 +129,29 @@ impl ChartPage {
                 verified: group.iter().all(|v| v.verified.is_some()),
                 flags: Vec::new(),
                 error: group.iter().find_map(|v| v.value.error.clone()),
+                parts: group
+                    .iter()
+                    .filter(|v| v.value.path != *field && v.value.value.is_some())
+                    .map(|v| PartRow {
+                        path: v.value.path.clone(),
+                        input: v.value.value.as_ref().map(|x| x.to_string()).unwrap_or_default(),
+                        flagged: false,
+                    })
+                    .collect(),
+                whole_flagged: false,
             });
         }
         for f in state.open_flags() {
             let Some(flagged) = f.flag.field.as_deref() else { continue };
             let holder = correctable_field(&values, flagged);
             match rows.iter_mut().find(|r| r.field == holder) {
-                Some(r) => r.flags.push((f.id, f.flag.code)),
+                Some(r) => {
+                    r.flags.push((f.id, f.flag.code));
+                    match r.parts.iter_mut().find(|p| p.path == flagged) {
+                        Some(p) => p.flagged = true,
+                        None => r.whole_flagged = true,
+                    }
+                }
                 None => rows.push(FieldRow {
                     field: holder,
                     input: String::new(),
@@ -131,6 +161,8 @@ impl ChartPage {
                     verified: false,
                     flags: vec![(f.id, f.flag.code)],
                     error: None,
+                    parts: Vec::new(),
+                    whole_flagged: true,
                 }),
             }
         }
@@ -457,7 +489,7 @@ pub fn chart(p: &ChartPage, flash: Option<&Flash>) -> String {
                 p.keys { "Enter: confirm as read, or save what you typed · Tab: next flagged field · Alt+W: waive its flag · Esc: leave the box · a: approve" }
                 @for r in &p.rows {
                     @let typed = p.typed.as_ref().filter(|(f, _)| f == &r.field).map(|(_, v)| v.as_str());
-                    form.value.flagged[!r.flags.is_empty()].verified[r.verified] method="post" action="/act" data-field=(r.field) {
+                    form.value.flagged[r.whole_flagged].flagpart[!r.whole_flagged && !r.flags.is_empty()].verified[r.verified] method="post" action="/act" data-field=(r.field) {
                         (hidden(p, "save"))
                         input type="hidden" name="field" value=(r.field);
                         input type="hidden" name="original" value=(r.input);
@@ -478,6 +510,24 @@ pub fn chart(p: &ChartPage, flash: Option<&Flash>) -> String {
                             button type="submit" { "Save" }
                             @if typed.is_some() {
                                 label.drop { input type="checkbox" name="drop_parts" value="1"; " the removed parts are not on the page" }
+                            }
+                        }
+                    }
+                    @if !r.flags.is_empty() && r.parts.len() > 1 {
+                        div.partboxes {
+                            @for part in &r.parts {
+                                @let typed = p.typed.as_ref().filter(|(f, _)| f == &part.path).map(|(_, v)| v.as_str());
+                                form.value.part.flagged[part.flagged] method="post" action="/act" data-field=(part.path) {
+                                    (hidden(p, "save"))
+                                    input type="hidden" name="field" value=(part.path);
+                                    input type="hidden" name="original" value=(part.input);
+                                    label {
+                                        span.field { (part.path) }
+                                        input.v name="value" value=(typed.unwrap_or(&part.input)) autocomplete="off" spellcheck="false"
+                                            data-zoom=(zoom_url(id, &part.path)) data-original=(part.input) readonly[!change];
+                                    }
+                                    @if change { button type="submit" { "Save" } }
+                                }
                             }
                         }
                     }

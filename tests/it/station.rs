@@ -662,3 +662,34 @@ fn users_are_added_from_standard_input_and_the_audit_lists_views_beside_changes(
     // Reading the audit is itself a view, recorded.
     assert!(audit_actions(&db.path, Some(CHART)).iter().any(|(op, a, r)| op == "ada" && a == "viewed" && r.as_deref() == Some("audit shown on the command line")));
 }
+
+#[test]
+fn a_flagged_diagnosis_code_has_its_own_box_and_is_corrected_alone() {
+    let db = db_with_users();
+    let app = App::new(&db.path, Duration::from_secs(900));
+    let (tech, csrf) = app.login("tina");
+    let chart = "box-01/0003-watts-laura";
+    let part = "encounters[1].diagnoses[2].code";
+    let uri = format!("/chart?id={}", form_urlencoded::byte_serialize(chart.as_bytes()).collect::<String>());
+    let page = app.get(&uri, Some(&tech)).text();
+    assert!(page.contains(&format!("class=\"value part flagged\" method=\"post\" action=\"/act\" data-field=\"{part}\"")), "a box of its own");
+    let revision = hidden(&page, "revision");
+    // The code as the page has it (OCR read V70.Q): five characters and Enter.
+    let r = app.post(
+        "/act",
+        Some(&tech),
+        &[("csrf", &csrf), ("id", chart), ("revision", &revision), ("op", "save"), ("field", part), ("value", "V70.0"), ("original", "V70.Q")],
+    );
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let state = Store::open(&db.path).unwrap().review_state(chart).unwrap().unwrap();
+    let diagnoses: Vec<(String, String, bool)> = state
+        .values
+        .iter()
+        .filter(|v| v.value.path.starts_with("encounters[1].diagnoses["))
+        .map(|v| (v.value.path.clone(), v.value.value.as_ref().map(|x| x.to_string()).unwrap_or_default(), v.verified.is_some()))
+        .collect();
+    assert_eq!(diagnoses.len(), 6, "three diagnoses, code and text each: none dropped");
+    assert!(diagnoses.contains(&(part.to_string(), "V70.0".to_string(), true)));
+    assert!(diagnoses.iter().any(|(p, v, verified)| p == "encounters[1].diagnoses[0].code" && v == "780.52" && !verified), "the others as read");
+    assert!(state.flags.iter().filter(|f| f.flag.field.as_deref() == Some(part)).all(|f| !f.is_open()));
+}
