@@ -765,6 +765,18 @@ fn split_zip(s: &str) -> Option<(String, Result<String, String>)> {
     Some((rest, zip(z)))
 }
 
+/// The text of an address line without its trailing ZIP code, when that
+/// ZIP is not a ZIP code (`Madison, WI 3703` → `Madison, WI`): what the
+/// rest of the line says is kept while the ZIP alone fails.
+pub fn without_bad_zip(raw: &str) -> Option<String> {
+    let s = clean_text(raw);
+    let s = s.trim_end_matches(['.', ',']);
+    match split_zip(s)? {
+        (rest, Err(_)) if !rest.trim().is_empty() => Some(rest.trim().trim_end_matches(',').trim().to_string()),
+        _ => None,
+    }
+}
+
 /// `Springfield, IL 62704`, `Springfield IL 62704-1234`, `Springfield, Illinois`.
 pub fn city_state_zip(s: &str) -> Result<CityStateZip, String> {
     let s = clean_text(s);

@@ -868,6 +868,19 @@ pub fn field_values(path: &str, kind: ValueType, raw: &str, prov: Provenance, ct
         prov: prov.clone(),
     };
     match normalize::normalize(kind, raw, ctx) {
+        Err(e) if matches!(kind, ValueType::CityStateZip | ValueType::Address) && normalize::address_error_part(&e) == Some("zip") => {
+            // Only the ZIP is wrong: the city and state (and street) read
+            // stay, and the ZIP fails alone (flagged as `….zip`).
+            let rest = normalize::without_bad_zip(raw).map(|rest| normalize::normalize(kind, &rest, ctx));
+            match rest {
+                Some(Ok(Normalized::Parts(parts))) if parts.iter().any(|(k, _)| matches!(*k, "city" | "state")) => {
+                    let mut out: Vec<FieldValue> = parts.into_iter().map(|(k, v)| fv(path::join(path, k), Some(v), None)).collect();
+                    out.push(fv(path::join(path, "zip"), None, Some(e)));
+                    out
+                }
+                _ => vec![fv(path.to_string(), None, Some(e))],
+            }
+        }
         Err(e) => vec![fv(path.to_string(), None, Some(e))],
         Ok(Normalized::Scalar(v)) => vec![fv(path.to_string(), Some(v), None)],
         Ok(Normalized::Parts(parts)) => {
@@ -1110,6 +1123,31 @@ mod tests {
 
     fn get<'a>(vals: &'a [FieldValue], path: &str) -> Option<String> {
         vals.iter().find(|v| v.path == path).and_then(|v| v.value.as_ref()).map(|v| v.to_string())
+    }
+
+    #[test]
+    fn a_bad_zip_fails_alone_and_the_city_and_state_stay() {
+        let ctx = normalize::Context { today: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() };
+        let prov = Provenance { page: 1, file: "f".into(), file_page: 0, bbox: BBox::default(), conf: 90.0, reads: Vec::new() };
+        let got: Vec<(String, Option<String>, Option<String>)> =
+            field_values("patient.address", ValueType::CityStateZip, "Madison, WI 3703", prov.clone(), &ctx)
+                .into_iter()
+                .map(|v| (v.path, v.value.map(|x| x.to_string()), v.error))
+                .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("patient.address.city".to_string(), Some("Madison".to_string()), None),
+                ("patient.address.state".to_string(), Some("WI".to_string()), None),
+                ("patient.address.zip".to_string(), None, Some("ZIP code is not 5 or 5+4 digits".to_string())),
+            ]
+        );
+        let one_line = field_values("patient.address", ValueType::Address, "5243 Lincoln Terrace, Madison, WI 3703", prov.clone(), &ctx);
+        assert_eq!(one_line.iter().filter(|v| v.value.is_some()).count(), 3, "{one_line:?}");
+        // A line that is nothing but a bad ZIP stays one failed value.
+        let bad = field_values("patient.address", ValueType::CityStateZip, "3703", prov, &ctx);
+        assert_eq!(bad.len(), 1);
+        assert!(bad[0].error.is_some());
     }
 
     #[test]
