@@ -56,28 +56,29 @@ fn file_name_part(s: &str) -> String {
 type Region = Result<(u32, BBox), String>;
 
 fn regions(state: &ReviewState) -> Vec<(i64, String, Region)> {
-    let mut out = Vec::new();
     let values: Vec<FieldValue> = state.values.iter().map(|v| v.value.clone()).collect();
-    for f in state.flags.iter().filter(|f| f.is_open()) {
-        let Some(field) = &f.flag.field else { continue };
-        let holder = correctable_field(&values, field);
-        let boxes: Vec<(u32, BBox)> = state
-            .values
-            .iter()
-            .filter(|v| v.value.field == holder && v.value.prov.bbox.w > 0 && v.value.prov.bbox.h > 0)
-            .map(|v| (v.value.prov.page, v.value.prov.bbox))
-            .collect();
-        let page = f.flag.page.filter(|p| boxes.iter().any(|(bp, _)| bp == p)).or_else(|| boxes.first().map(|(p, _)| *p));
-        let region = match page {
-            Some(p) => {
-                let bbox = boxes.iter().filter(|(bp, _)| *bp == p).fold(BBox::default(), |acc, (_, b)| acc.union(b));
-                Ok((p, bbox))
-            }
-            None => Err("no box: the value was not read on a page".to_string()),
-        };
-        out.push((f.id, field.clone(), region));
-    }
-    out
+    state
+        .open_flags()
+        .filter_map(|f| Some((f, f.flag.field.as_ref()?)))
+        .map(|(f, field)| (f.id, field.clone(), region_of(state, &values, field, f.flag.page)))
+        .collect()
+}
+
+/// Where a field is: the union of the boxes of its values on one page,
+/// `page` when the field has a box there, else the first page it has one.
+fn region_of(state: &ReviewState, values: &[FieldValue], field: &str, page: Option<u32>) -> Region {
+    let holder = correctable_field(values, field);
+    let boxes: Vec<(u32, BBox)> = state
+        .values
+        .iter()
+        .filter(|v| v.value.field == holder && v.value.prov.bbox.w > 0 && v.value.prov.bbox.h > 0)
+        .map(|v| (v.value.prov.page, v.value.prov.bbox))
+        .collect();
+    let page = page
+        .filter(|p| boxes.iter().any(|(bp, _)| bp == p))
+        .or_else(|| boxes.first().map(|(p, _)| *p))
+        .ok_or_else(|| "no box: the value was not read on a page".to_string())?;
+    Ok((page, boxes.iter().filter(|(bp, _)| *bp == page).fold(BBox::default(), |acc, (_, b)| acc.union(b))))
 }
 
 /// The source file of a page, checked to be the one the batch read (same
@@ -206,20 +207,8 @@ pub fn draw_boxes(gray: &GrayImage, state: &ReviewState, page: u32, selected: Op
 /// of its open flag first).
 pub fn field_region(state: &ReviewState, field: &str) -> Result<(u32, BBox), String> {
     let values: Vec<FieldValue> = state.values.iter().map(|v| v.value.clone()).collect();
-    let holder = correctable_field(&values, field);
     let flag_page = state.open_flags().find(|f| f.flag.field.as_deref() == Some(field)).and_then(|f| f.flag.page);
-    let boxes: Vec<(u32, BBox)> = state
-        .values
-        .iter()
-        .filter(|v| v.value.field == holder && v.value.prov.bbox.w > 0 && v.value.prov.bbox.h > 0)
-        .map(|v| (v.value.prov.page, v.value.prov.bbox))
-        .collect();
-    let page = flag_page
-        .filter(|p| boxes.iter().any(|(bp, _)| bp == p))
-        .or_else(|| boxes.first().map(|(p, _)| *p))
-        .ok_or_else(|| format!("{field}: no box (the value was not read on a page)"))?;
-    let bbox = boxes.iter().filter(|(bp, _)| *bp == page).fold(BBox::default(), |acc, (_, b)| acc.union(b));
-    Ok((page, bbox))
+    region_of(state, &values, field, flag_page).map_err(|e| format!("{field}: {e}"))
 }
 
 /// The zoom on a box of an upright page: the box and its margin.

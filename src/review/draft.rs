@@ -308,17 +308,7 @@ impl Draft {
         }
         let after_values: Vec<FieldValue> = after.iter().map(|v| v.value.clone()).collect();
 
-        let validate_all = |vals: &[FieldValue]| {
-            let recs = records(pipeline, &self.state.pages, vals);
-            validate::validate(&validate::ChartInput {
-                pipeline,
-                pages: &self.state.pages,
-                values: vals,
-                header: &[],
-                records: &recs,
-                today,
-            })
-        };
+        let validate_all = |vals: &[FieldValue]| validate_chart(pipeline, &self.state.pages, vals, today);
         // A value a person typed or confirmed is not doubted for how OCR
         // read it: no `low_confidence` on a field whose values are all
         // verified (its other checks still run).
@@ -918,6 +908,13 @@ fn unknown_field_hint<'a>(field: &str, values: &[FieldValue], open: impl Iterato
     } else {
         format!("it is not a field of the chart's pipeline; flagged fields: {}", fields.join(", "))
     }
+}
+
+/// The flags validation raises on a chart in review: its records rebuilt
+/// from its pages and values (page headers are not kept after the batch).
+pub(super) fn validate_chart(pipeline: &Pipeline, pages: &[PageInfo], values: &[FieldValue], today: NaiveDate) -> Vec<Flag> {
+    let recs = records(pipeline, pages, values);
+    validate::validate(&validate::ChartInput { pipeline, pages, values, header: &[], records: &recs, today })
 }
 
 /// The records of a chart, rebuilt from its pages and values the way

@@ -7,13 +7,12 @@
 //! again, and a read that yields fewer records of a list than the page had
 //! is refused unless the reviewer says the missing ones are not on it.
 
-use super::draft::{records, Draft, RECOMPUTED};
+use super::draft::{records, validate_chart, Draft, RECOMPUTED};
 use super::Refusal;
 use crate::extract::{self, PageExtract};
 use crate::model::{FieldValue, Flag, FlagCode};
 use crate::pipeline::{path, Pipeline};
 use crate::store::StagedValue;
-use crate::validate;
 use chrono::NaiveDate;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -190,10 +189,7 @@ impl Draft {
         pages[pos] = x.info.clone();
         let current: Vec<FieldValue> = self.values.iter().map(|v| v.value.clone()).collect();
         let after_values: Vec<FieldValue> = after.iter().map(|v| v.value.clone()).collect();
-        let validate_with = |pages: &[crate::model::PageInfo], vals: &[FieldValue]| {
-            let recs = records(pipeline, pages, vals);
-            validate::validate(&validate::ChartInput { pipeline, pages, values: vals, header: &[], records: &recs, today })
-        };
+        let validate_with = |pages: &[crate::model::PageInfo], vals: &[FieldValue]| validate_chart(pipeline, pages, vals, today);
         let key = |f: &Flag| (f.code, f.field.clone(), f.page);
         // Before, in the new numbering, so that a moved flag is the same flag.
         let before_flags: Vec<Flag> = validate_with(&self.state.pages, &current)

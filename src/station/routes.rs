@@ -334,18 +334,18 @@ fn png_response(bytes: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, "image/png")], bytes).into_response()
 }
 
+/// The chart an image is cut from, the view audited before anything is shown.
+fn image_view(store: &Store, who: &Who, id: &str, field: Option<&str>, shown: &str) -> Result<crate::store::ReviewState, WebError> {
+    let state = store.review_state(id)?.ok_or_else(|| WebError::NotFound(format!("no chart {id}")))?;
+    store.audit(&AuditEntry { operator: who.name(), action: "viewed", chart_id: Some(id), field, reason: Some(shown), ..AuditEntry::default() })?;
+    Ok(state)
+}
+
 /// A page of the chart with every value's box drawn (audited).
 async fn page_image(State(st): State<Shared>, who: Who, Query(q): Query<ImageQuery>) -> Result<Response, WebError> {
     let n = q.n.unwrap_or(1);
     let bytes = blocking(&st, move |store, st| {
-        let state = store.review_state(&q.id)?.ok_or_else(|| WebError::NotFound(format!("no chart {}", q.id)))?;
-        store.audit(&AuditEntry {
-            operator: who.name(),
-            action: "viewed",
-            chart_id: Some(&q.id),
-            reason: Some(&format!("page {n} image shown in the web station")),
-            ..AuditEntry::default()
-        })?;
+        let state = image_view(store, &who, &q.id, None, &format!("page {n} image shown in the web station"))?;
         let (gray, _) = review::crop::upright(&state, &archive_of(st, &state), n).map_err(WebError::NotFound)?;
         Ok(review::crop::png(&review::crop::draw_boxes(&gray, &state, n, q.field.as_deref(), 1100)))
     })
@@ -357,15 +357,7 @@ async fn page_image(State(st): State<Shared>, who: Who, Query(q): Query<ImageQue
 async fn zoom_image(State(st): State<Shared>, who: Who, Query(q): Query<ImageQuery>) -> Result<Response, WebError> {
     let field = q.field.clone().ok_or_else(|| WebError::BadRequest("which field? (field=...)".into()))?;
     let bytes = blocking(&st, move |store, st| {
-        let state = store.review_state(&q.id)?.ok_or_else(|| WebError::NotFound(format!("no chart {}", q.id)))?;
-        store.audit(&AuditEntry {
-            operator: who.name(),
-            action: "viewed",
-            chart_id: Some(&q.id),
-            field: Some(&field),
-            reason: Some("field zoom shown in the web station"),
-            ..AuditEntry::default()
-        })?;
+        let state = image_view(store, &who, &q.id, Some(&field), "field zoom shown in the web station")?;
         let (page, bbox) = review::crop::field_region(&state, &field).map_err(WebError::NotFound)?;
         let (gray, dpi) = review::crop::upright(&state, &archive_of(st, &state), page).map_err(WebError::NotFound)?;
         let z = review::crop::zoom(&gray, dpi, &bbox).ok_or_else(|| WebError::NotFound("the box lies outside the page".into()))?;
