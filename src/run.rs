@@ -505,6 +505,7 @@ fn recognize(
         let requests = second::requests(&x, page.width, page.height);
         let mut boxes: Vec<_> = requests.iter().map(|r| r.region).collect();
         boxes.extend(x.marks.iter().flat_map(|g| g.regions()));
+        boxes.extend(x.sign_lines.iter().map(|l| l.line));
         *extracted.borrow_mut() = Some((x, requests));
         boxes
     };
@@ -522,6 +523,11 @@ fn recognize(
         })?;
         let rereads = readings.iter().map(Vec::len).sum::<usize>() as u32;
         second::apply(&mut x, &requests, readings, norm);
+        // A blank signature line signs nothing, whatever was read below it.
+        let marks: usize = x.marks.iter().map(|g| g.regions().len()).sum();
+        if let Some(lines) = boxes.get(marks..) {
+            extract::signature::decide_lines(&mut x.fields, &x.sign_lines, lines);
+        }
         Ok(PageRead::Text { ocr: up.page, extract: x, passes: up.passes, rereads })
     })?
 }

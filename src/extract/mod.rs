@@ -24,6 +24,7 @@ pub mod document;
 pub mod layout;
 pub mod marks;
 pub mod second;
+pub mod signature;
 
 use crate::model::{BBox, FieldValue, OcrPage, PageInfo, PageRef, PageStatus, Provenance, RecordKind, RecordRef, Value};
 use crate::normalize::{self, Normalized};
@@ -53,6 +54,9 @@ pub struct PageExtract {
     /// `choice` fields found on the page, decided from their boxes' pixels
     /// ([`marks::decide`]) once they are cut out of the page.
     pub marks: Vec<marks::MarkGroup>,
+    /// Signature lines whose ink decides whether a name read below them is
+    /// a signer's ([`signature::decide_lines`]), cut out with the marks.
+    pub sign_lines: Vec<signature::SignLine>,
 }
 
 /// A page that could not be read at all (decode error): unreadable.
@@ -63,6 +67,7 @@ pub fn unreadable_page(at: PageRef) -> PageExtract {
         fields: Vec::new(),
         rows: Vec::new(),
         marks: Vec::new(),
+        sign_lines: Vec::new(),
     }
 }
 
@@ -82,6 +87,7 @@ pub fn blank_page(at: PageRef, facts: PageFacts) -> PageExtract {
         fields: Vec::new(),
         rows: Vec::new(),
         marks: Vec::new(),
+        sign_lines: Vec::new(),
     }
 }
 
@@ -131,7 +137,7 @@ pub fn extract_page_as(
         words: ocr.words.len() as u32,
         mean_conf: ocr.mean_conf(),
     };
-    let mut out = PageExtract { info: info.clone(), header: Vec::new(), fields: Vec::new(), rows: Vec::new(), marks: Vec::new() };
+    let mut out = PageExtract { info: info.clone(), header: Vec::new(), fields: Vec::new(), rows: Vec::new(), marks: Vec::new(), sign_lines: Vec::new() };
     if meaningful_words(ocr) < pipeline.min_words as usize {
         info.status = if facts.ink_fraction <= BLANK_MAX_INK { PageStatus::Blank } else { PageStatus::Unreadable };
         out.info = info;
@@ -220,7 +226,7 @@ pub fn extract_page_as(
             spec.occurrence.is_none_or(|n| n == seen[h.entry])
         })
         .collect();
-    let mut best: Vec<Option<(usize, &Hit, Vec<&Token>)>> = vec![None; entries.len()];
+    let mut best: Vec<Option<(usize, &Hit, Found)>> = (0..entries.len()).map(|_| None).collect();
     // Labels of the document found with nothing beside or below them: the
     // first one of each field, kept when no other label of it has a value.
     let mut empty: Vec<Option<&Hit>> = vec![None; entries.len()];
@@ -245,8 +251,13 @@ pub fn extract_page_as(
             }
             continue;
         }
+        let toks = if entry.kind == ValueType::Signature && entry.spec.direction == Direction::Auto {
+            Found::Sign(sign_read(&page, h, toks, &used, ctx.today))
+        } else {
+            Found::Tokens(toks)
+        };
         if entry.header {
-            out.header.extend(checked(values_for(entry.path.as_str(), entry.kind, &toks, &info.at, ctx), entry));
+            out.header.extend(toks.values(entry, &info.at, ctx).0);
         }
         if entry.doc {
             let better = match &best[h.entry] {
@@ -260,8 +271,10 @@ pub fn extract_page_as(
     }
     for (i, b) in best.into_iter().enumerate() {
         let e = &entries[i];
-        if let Some((_, _, toks)) = b {
-            out.fields.extend(checked(values_for(e.path.as_str(), e.kind, &toks, &info.at, ctx), e));
+        if let Some((_, _, found)) = b {
+            let (values, line) = found.values(e, &info.at, ctx);
+            out.fields.extend(values);
+            out.sign_lines.extend(line);
         } else if chosen[i] {
             // read from its boxes
         } else if let Some(h) = empty[i] {
@@ -450,6 +463,81 @@ fn find_labels(page: &Page, entries: &[Entry], table_rows: &[bool]) -> Vec<Hit> 
         hits.extend(row_hits);
     }
     hits
+}
+
+/// The value found for a label: its words, or a signature's parts.
+enum Found<'a> {
+    Tokens(Vec<&'a Token>),
+    Sign(signature::SignRead<'a>),
+}
+
+impl Found<'_> {
+    /// The field values it reads as, and the signature line whose ink
+    /// decides them, if one must.
+    fn values(&self, e: &Entry, at: &PageRef, ctx: &normalize::Context) -> (Vec<FieldValue>, Option<signature::SignLine>) {
+        let read = |toks: &[&Token]| checked(values_for(e.path.as_str(), e.kind, toks, at, ctx), e);
+        match self {
+            Found::Tokens(toks) | Found::Sign(signature::SignRead::Line(toks)) => (read(toks), None),
+            Found::Sign(signature::SignRead::Below { name, date, line }) => {
+                let mut v = read(name);
+                v.extend(read(date));
+                (v, line.map(|b| signature::SignLine { path: path::join(path::parent(e.path.as_str()), "signed_by"), line: b }))
+            }
+            Found::Sign(signature::SignRead::Region { region, date, line }) => {
+                let name_path = path::join(path::parent(e.path.as_str()), "signed_by");
+                let mut v = vec![FieldValue {
+                    path: name_path.clone(),
+                    field: e.path.to_string(),
+                    value: None,
+                    kind: e.kind,
+                    raw: String::new(),
+                    error: Some(signature::REGION_TO_READ.to_string()),
+                    prov: Provenance { page: at.page, file: at.file.clone(), file_page: at.file_page, bbox: *region, conf: 0.0, reads: Vec::new() },
+                }];
+                v.extend(read(date));
+                (v, line.map(|b| signature::SignLine { path: name_path, line: b }))
+            }
+        }
+    }
+}
+
+/// A signature read right of its label: the name on the line, or below it
+/// when what stands on the line is the pen's scribble ([`signature`]).
+fn sign_read<'a>(page: &Page<'a>, h: &Hit, right: Vec<&'a Token>, used: &[Vec<bool>], today: chrono::NaiveDate) -> signature::SignRead<'a> {
+    let row = &page.rows[h.row];
+    let lb = label_box(page, h);
+    let d = signature::date_start(&right, today);
+    let x_end = right.get(d).map_or(page.width as f32, |t| t.bbox.x as f32 - 0.5 * page.unit);
+    let x_start = lb.x as f32 - 1.0 * page.unit;
+    // The first row under the line, within two and a half letter heights.
+    let mut below = Vec::new();
+    for ri in h.row + 1..page.rows.len().min(h.row + 3) {
+        let r = &page.rows[ri];
+        if r.bbox.y as f32 - row.bbox.bottom() as f32 > 2.5 * page.unit || page.is_title_row(ri) {
+            break;
+        }
+        match row_words(page, ri, x_start, x_end, used) {
+            None => break,
+            Some(toks) if !toks.is_empty() => {
+                below = toks;
+                break;
+            }
+            Some(_) => {}
+        }
+    }
+    let u = page.unit;
+    let bottom = row.bbox.bottom() as f32;
+    let x0 = lb.x as f32;
+    let region_w = (x_end - x0).max(0.0);
+    let region = BBox { x: x0 as u32, y: (bottom + 0.4 * u) as u32, w: region_w as u32, h: ((2.0 * u) as u32).min(page.height.saturating_sub((bottom + 0.4 * u) as u32)) };
+    let line_x = lb.right() as f32 + 0.3 * u;
+    let line = (d == 0).then(|| BBox {
+        x: line_x as u32,
+        y: (row.bbox.y as f32 - 0.3 * u).max(0.0) as u32,
+        w: (x_end - line_x).max(0.0) as u32,
+        h: (row.bbox.h as f32 + 0.7 * u) as u32,
+    });
+    signature::locate(right, below, region, line, today)
 }
 
 /// A form's box number before its caption: `2.`, `11a.`, `a.`, `(3)`.

@@ -93,6 +93,9 @@ fn suspicious(raw: &str) -> bool {
 
 /// Whether a value read on the page is worth reading again.
 fn doubtful(v: &FieldValue) -> bool {
+    if v.error.as_deref() == Some(super::signature::REGION_TO_READ) {
+        return true; // nothing was read where the value stands
+    }
     if v.raw.trim().is_empty() {
         return false;
     }
@@ -401,6 +404,7 @@ mod tests {
             fields,
             rows: Vec::new(),
             marks: Vec::new(),
+        sign_lines: Vec::new(),
         }
     }
 

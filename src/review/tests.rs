@@ -760,6 +760,7 @@ fn note_page(page: u32, date: &str, npi: &str) -> crate::extract::PageExtract {
         fields,
         rows: Vec::new(),
         marks: Vec::new(),
+        sign_lines: Vec::new(),
     }
 }
 

@@ -123,6 +123,93 @@ fn an_intake_form_reads_its_check_boxes_captions_and_lines() {
     }
 }
 
+/// A visit note whose signature line is drawn as on paper: the `Signed:`
+/// label, a rule with a pen scribble on it (`signed`) or nothing, the date
+/// at the right under its own label, and the signer's name printed below
+/// the rule.
+fn signed_note(font: &FontVec, signed: bool) -> GrayImage {
+    let mut img = GrayImage::from_pixel((8.5 * DPI as f32) as u32, (11.0 * DPI as f32) as u32, Luma([255]));
+    words(&mut img, font, 3.4, 0.8, 16.0, "VISIT NOTE");
+    words(&mut img, font, 1.0, 1.6, 11.0, "Plan: Recheck in three months.");
+    words(&mut img, font, 1.0, 2.4, 11.0, "Signed:");
+    let y_rule = (2.4 * DPI as f32 + px(13.0)) as f32;
+    let (x0, x1) = (1.75 * DPI as f32, 4.4 * DPI as f32);
+    for d in 0..2 {
+        draw_line_segment_mut(&mut img, (x0, y_rule + d as f32), (x1, y_rule + d as f32), Luma([0]));
+    }
+    if signed {
+        // Two looping pen strokes above the rule.
+        for (amp, off, len) in [(14.0f32, 10.0f32, 0.8f32), (9.0, 30.0, 0.55)] {
+            let mut prev: Option<(f32, f32)> = None;
+            let mut x = x0 + off;
+            while x < x0 + off + (x1 - x0) * len {
+                let y = y_rule - 22.0 + amp * ((x - x0) / 11.0).sin();
+                if let Some(p) = prev {
+                    for d in 0..3 {
+                        draw_line_segment_mut(&mut img, (p.0, p.1 + d as f32), (x, y + d as f32), Luma([30]));
+                    }
+                }
+                prev = Some((x, y));
+                x += 2.0;
+            }
+        }
+    }
+    words(&mut img, font, 4.8, 2.4, 11.0, "Date: 03/14/2019");
+    words(&mut img, font, 1.8, 2.75, 11.0, "John R. Miller, MD");
+    img
+}
+
+const NOTE: &str = r#"
+name = "notes"
+version = "1"
+confidence_threshold = 50
+chart = "file"
+
+[[documents]]
+type = "visit_note"
+titles = ["VISIT NOTE"]
+
+[[documents.fields]]
+path = "note.signature"
+labels = ["Signed"]
+type = "signature"
+required = true
+"#;
+
+#[test]
+fn a_signature_line_takes_the_name_below_it_and_a_blank_line_signs_nothing() {
+    let Some(font) = chartmill::image::testpage::any_font() else {
+        panic!("no font to render the note with: run scripts/setup.sh");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    std::fs::create_dir_all(&archive).unwrap();
+    for (name, signed) in [("signed.png", true), ("blank.png", false)] {
+        signed_note(&font, signed).save_with_format(archive.join(name), image::ImageFormat::Png).unwrap();
+    }
+    let pipeline = dir.path().join("notes.toml");
+    std::fs::write(&pipeline, NOTE).unwrap();
+    let db = dir.path().join("notes.db");
+    let out = run_ok(bin().arg("run").arg(&archive).arg("--db").arg(&db).arg("--pipeline").arg(&pipeline).args(["--jobs", "2"]));
+    assert!(out.status.success(), "{}", text(&out));
+    let docs = export(&db);
+    let doc = |id: &str| docs.iter().find(|d| d["chart_id"] == id).unwrap_or_else(|| panic!("{id} not exported: {docs:?}")).clone();
+    // The scribble on the line is the signature; the name printed below it is the signer's.
+    let signed = doc("signed");
+    assert_eq!(signed["note"]["signed_by"], "John R. Miller, MD", "{signed}");
+    assert_eq!(signed["note"]["signed_date"], "2019-03-14", "{signed}");
+    // Nothing on the line: the note is unsigned, though a name is printed below it.
+    let blank = doc("blank");
+    assert_eq!(blank["note"]["signed_by"], serde_json::Value::Null, "{blank}");
+    assert_eq!(blank["note"]["signed_date"], "2019-03-14", "{blank}");
+    assert_eq!(blank["status"], "review", "{blank}");
+    let flags = blank["flags"].as_array().unwrap();
+    assert!(
+        flags.iter().any(|f| f["code"] == "missing_field" && f["field"] == "note.signature" && f["reason"] == "signature has no name"),
+        "{blank}"
+    );
+}
+
 /// The FUNSD development scans (`../shared/real-forms/funsd-train`), when present.
 fn funsd() -> Option<std::path::PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/real-forms/funsd-train/images");
